@@ -1,0 +1,1 @@
+"""ForceWatch claims layer."""

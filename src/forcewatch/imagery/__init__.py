@@ -1,0 +1,1 @@
+"""ForceWatch imagery layer."""

@@ -1,0 +1,1 @@
+"""ForceWatch measure layer."""

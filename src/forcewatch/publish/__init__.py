@@ -1,0 +1,1 @@
+"""ForceWatch publish layer."""
