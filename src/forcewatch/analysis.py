@@ -1,0 +1,202 @@
+"""Planning and running the measurement of (site, acquisition geometry) units.
+
+A unit is one site seen from one acquisition geometry (a Sentinel-1 relative orbit) with all
+its scenes: the omnibus test needs the whole stack, so a unit is measured, and stored, whole.
+``plan_units`` decides what is to do (skipping units whose identity — site geometry, scene
+checksums, parameters — is already stored); ``measure_unit`` is the pure task run on the
+engine (plain values in, rows out, no store access); the caller writes each unit's rows in one
+transaction, so a crash leaves no half-written unit and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+
+from forcewatch.config import ProjectConfig
+from forcewatch.errors import ImageryError
+from forcewatch.imagery.load import SiteGrid, grid_for_site, read_on_grid, site_masks
+from forcewatch.measure.cfar import cfar_detect
+from forcewatch.measure.omnibus import sequential_omnibus
+from forcewatch.sites import Site
+from forcewatch.store.repo import StoredSite
+
+ANALYSIS_VERSION = "s1-activity-1"
+
+
+@dataclass(frozen=True)
+class SarParams:
+    """Parameters that change measured values (their hash keys stored rows)."""
+
+    enl: float
+    alpha: float
+    cfar_pfa: float
+    cfar_guard_px: int
+    cfar_train_px: int
+    cfar_method: str
+    res_m: float
+    ring_km: float
+    margin_km: float
+    units: str
+
+    @classmethod
+    def from_config(cls, cfg: ProjectConfig) -> SarParams:
+        return cls(
+            enl=cfg.sar.enl,
+            alpha=cfg.sar.alpha,
+            cfar_pfa=cfg.sar.cfar_pfa,
+            cfar_guard_px=cfg.sar.cfar_guard_px,
+            cfar_train_px=cfg.sar.cfar_train_px,
+            cfar_method=cfg.sar.cfar_method,
+            res_m=cfg.imagery.grid_res_m,
+            ring_km=cfg.sites.ring_km,
+            margin_km=cfg.sites.margin_km,
+            units=cfg.imagery.sar_units,
+        )
+
+    def digest(self) -> str:
+        text = json.dumps({**asdict(self), "version": ANALYSIS_VERSION}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SceneRef:
+    scene_id: str
+    href: str
+    sha256: str
+    acquired_utc: datetime
+    units: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One (site, geometry) series to measure, with everything the task needs."""
+
+    unit_key: str
+    site_id: int
+    site: Site
+    geometry_key: str
+    scenes: tuple[SceneRef, ...]
+    params: SarParams
+
+
+def plan_units(
+    sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParams, sensor: str = "s1"
+) -> list[Unit]:
+    """Every (site, geometry) unit with at least two scenes, in a stable order."""
+    if scenes.empty:
+        return []
+    phash = params.digest()
+    by_id = {s.id: s for s in sites}
+    units = []
+    sel = scenes[(scenes["sensor"] == sensor) & scenes["site_id"].isin(list(by_id))]
+    for (site_id, gkey), grp in sel.groupby(["site_id", "geometry_key"], sort=True):
+        grp = grp.sort_values("acquired_utc")
+        refs = tuple(
+            SceneRef(
+                r.scene_id, r.href, r.sha256, r.acquired_utc.to_pydatetime(), str(r.units)
+            )
+            for r in grp.itertuples()
+        )
+        if len(refs) < 2:
+            continue
+        stored = by_id[int(site_id)]
+        ident = json.dumps(
+            [stored.site.geometry.wkt, gkey, [(s.scene_id, s.sha256) for s in refs], phash]
+        )
+        key = hashlib.sha256(ident.encode()).hexdigest()[:32]
+        units.append(Unit(key, stored.id, stored.site, str(gkey), refs, params))
+    return units
+
+
+def _targets(mask: np.ndarray, region: np.ndarray) -> int:
+    _, n = ndimage.label(mask & region, structure=np.ones((3, 3), bool))
+    return int(n)
+
+
+def _frac(mask: np.ndarray, region: np.ndarray, valid: np.ndarray) -> float:
+    denom = int((region & valid).sum())
+    return float((mask & region & valid).sum()) / denom if denom else float("nan")
+
+
+def measure_unit(unit: Unit) -> list[dict[str, Any]]:
+    """Measure one unit: read the stack on the site grid, run CFAR and omnibus, return rows.
+
+    Rows are dicts with scene_id, acquired_utc, metric, value (see docs/contracts.md).
+    Scenes that cannot be read are skipped (their rows are absent, the series is blind there).
+    """
+    delay = float(os.environ.get("FORCEWATCH_UNIT_DELAY_S", "0") or 0)  # crash-resume tests
+    p = unit.params
+    grid: SiteGrid = grid_for_site(unit.site, p.res_m, p.margin_km)
+    masks = site_masks(unit.site, grid, p.ring_km)
+    px_area_m2 = grid.res_m**2
+    layers: list[np.ndarray] = []
+    kept: list[SceneRef] = []
+    for ref in unit.scenes:
+        try:
+            data = read_on_grid(ref.href, grid, ref.units if ref.units != "auto" else p.units)
+        except ImageryError:
+            continue
+        layers.append(data[:2])
+        kept.append(ref)
+    rows: list[dict[str, Any]] = []
+    if not kept:
+        return rows
+    npol = min(layer.shape[0] for layer in layers)
+    stack = np.stack([layer[:npol] for layer in layers])  # (time, pol, y, x)
+
+    def add(i: int, metric: str, value: float) -> None:
+        ref = kept[i]
+        rows.append(
+            dict(scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=metric, value=value)
+        )
+
+    for i in range(len(kept)):
+        vv = stack[i, 0]
+        valid = np.isfinite(stack[i]).all(axis=0)
+        det = cfar_detect(
+            np.where(valid, vv, np.nan),
+            enl=p.enl,
+            pfa=p.cfar_pfa,
+            guard_px=p.cfar_guard_px,
+            train_px=p.cfar_train_px,
+            method=p.cfar_method,
+        ).mask
+        bg_frac = _frac(det, masks.background, valid)
+        site_frac = _frac(det, masks.site, valid)
+        ring_frac = _frac(det, masks.ring, valid)
+        valid_site = float(valid[masks.site].mean()) if masks.site.any() else 0.0
+        add(i, "valid_frac", valid_site)
+        add(i, "targets", _targets(det, masks.site))
+        add(i, "targets_ring", _targets(det, masks.ring))
+        add(i, "bright_area_m2", float((det & masks.site).sum()) * px_area_m2)
+        add(i, "bright_area_ring_m2", float((det & masks.ring).sum()) * px_area_m2)
+        add(i, "bright_frac", site_frac)
+        add(i, "bright_frac_ring", ring_frac)
+        add(i, "bright_frac_resid", site_frac - bg_frac)
+        add(i, "bright_frac_resid_ring", ring_frac - bg_frac)
+        add(i, "bg_bright_frac", bg_frac)
+        bg = vv[masks.background & valid]
+        add(i, "bg_mean_db", float(10 * np.log10(bg.mean())) if bg.size else float("nan"))
+    if len(kept) >= 2:
+        seq = sequential_omnibus(stack, p.enl, p.alpha)
+        for i in range(1, len(kept)):
+            add(i, "change_frac", _frac(seq.changes[i - 1], masks.site, np.ones_like(masks.site)))
+            pair = sequential_omnibus(stack[[0, i]], p.enl, p.alpha)
+            ch, dirn = pair.changes[0], pair.direction[0]
+            for region, suffix in ((masks.site, ""), (masks.ring, "_ring")):
+                add(i, "inc_frac" + suffix, _frac(ch & (dirn > 0), region, np.ones_like(region)))
+                add(i, "dec_frac" + suffix, _frac(ch & (dirn < 0), region, np.ones_like(region)))
+    if delay:
+        time.sleep(delay)
+    return rows

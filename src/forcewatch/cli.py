@@ -1,0 +1,582 @@
+"""The ``forcewatch`` command line: parses, calls the library, shows progress and tables.
+
+Every command takes ``--project DIR`` (default: ``FORCEWATCH_PROJECT`` or the current folder).
+Errors the user can fix are printed as one line and exit non-zero (see forcewatch.errors).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forcewatch import __version__
+from forcewatch.errors import ForceWatchError, InputError
+
+app = typer.Typer(
+    name="forcewatch",
+    help="Watch military sites from orbit and test official claims against the imagery.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+sites_app = typer.Typer(help="Manage the watchlist: import, add, list.", no_args_is_help=True)
+claims_app = typer.Typer(help="The claims ledger: add, list, extract, import, export.", no_args_is_help=True)
+bundle_app = typer.Typer(help="Evidence bundles: build and verify.", no_args_is_help=True, invoke_without_command=True)
+app.add_typer(sites_app, name="sites")
+app.add_typer(claims_app, name="claims")
+app.add_typer(bundle_app, name="bundle")
+
+console = Console(stderr=True)
+out = Console()
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option("--project", "-p", help="Project folder (default: $FORCEWATCH_PROJECT or .)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Any]:
+    """A rich progress bar; yields a callback ``update(done, total)``."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal and not _force_progress(),
+    ) as prog:
+        task = prog.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _force_progress() -> bool:
+    import os
+
+    return os.environ.get("FORCEWATCH_PROGRESS") == "1"
+
+
+def _project(project: Path | None) -> Any:
+    from forcewatch.config import load_project
+
+    return load_project(project)
+
+
+def _print_json(value: Any) -> None:
+    out.print_json(json.dumps(value, default=str))
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    if version:
+        out.print(f"forcewatch {__version__}")
+        raise typer.Exit()
+
+
+# --- project and sites ---------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Project folder to create.")] = Path("."),
+    name: Annotated[str, typer.Option(help="Project name.")] = "ForceWatch project",
+    watchlist: Annotated[str | None, typer.Option(help="Watchlist file (GeoJSON/YAML).")] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference line/border GeoJSON.")] = None,
+) -> None:
+    """Create a project: forcewatch.yaml (with every default) and the store."""
+    from forcewatch.pipeline import init_project
+
+    project = init_project(folder, name=name, watchlist=watchlist, reference=reference)
+    out.print(f"Project ready in {project.root} (store: {project.store_url})")
+
+
+@sites_app.command("import")
+def sites_import(
+    watchlist: Annotated[Path | None, typer.Argument(help="GeoJSON or YAML watchlist.")] = None,
+    reference: Annotated[Path | None, typer.Option(help="Reference line GeoJSON.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Import sites (and the reference line), computing distances and bands."""
+    from forcewatch.pipeline import import_sites
+
+    summary = import_sites(_project(project), watchlist, reference)
+    for w in summary.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    out.print(f"sites: {summary.added} added, {summary.updated} updated")
+
+
+@sites_app.command("add")
+def sites_add(
+    name: Annotated[str, typer.Argument(help="Site name.")],
+    lat: Annotated[float, typer.Option(help="Latitude (WGS84).")],
+    lon: Annotated[float, typer.Option(help="Longitude (WGS84).")],
+    radius_km: Annotated[float, typer.Option(help="Radius of the site circle, km.")] = 1.0,
+    kind: Annotated[str | None, typer.Option(help="Kind (garrison, airfield...).")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Add one site given by its centre and radius."""
+    from forcewatch.pipeline import import_sites
+    from forcewatch.sites import Site, circle_polygon
+
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"lat/lon out of range: ({lat}, {lon})")
+    site = Site(name=name, geometry=circle_polygon(lon, lat, radius_km), kind=kind)
+    summary = import_sites(_project(project), extra_sites=[site])
+    for w in summary.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    out.print(f"site '{name}': {'added' if summary.added else 'updated'}")
+
+
+@sites_app.command("list")
+def sites_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the watched sites with their distance to the reference line."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.sites import site_to_feature
+    from forcewatch.store import repo
+
+    store = store_for(_project(project))
+    sites = repo.list_sites(store)
+    if as_json:
+        _print_json([site_to_feature(s.site)["properties"] for s in sites])
+        return
+    table = Table("site", "kind", "distance km", "band")
+    for s in sites:
+        d = s.site.distance_km
+        table.add_row(s.site.name, s.site.kind or "", "" if d is None else f"{d:.1f}", s.site.band or "")
+    out.print(table)
+
+
+# --- imagery and analysis --------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Raster files or folders.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register GeoTIFF/COG scenes (idempotent: unchanged files are skipped)."""
+    from forcewatch.pipeline import describe, ingest as run_ingest
+
+    with progress_bar("ingest") as update:
+        summary = run_ingest(_project(project), [str(p) for p in paths or []], update)
+    if as_json:
+        _print_json(describe(summary))
+    else:
+        out.print(
+            f"scenes: {summary.new} new, {summary.changed} changed, {summary.unchanged} unchanged, "
+            f"{summary.duplicate} duplicate, {len(summary.errors)} unreadable"
+        )
+        for e in summary.errors:
+            console.print(f"[red]skipped:[/] {e}")
+        for p in summary.no_overlap:
+            console.print(f"[yellow]no site overlaps:[/] {p}")
+    if summary.errors and summary.total == len(summary.errors):
+        raise typer.Exit(3)
+
+
+@app.command()
+def analyze(
+    project: ProjectOpt = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (or DASK_SCHEDULER_ADDRESS).")
+    ] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure every (site, orbit) series not yet measured, then re-assess states."""
+    from forcewatch.pipeline import analyze as run_analyze, describe
+
+    proj = _project(project)
+    with progress_bar("analyze") as update:
+        summary = run_analyze(proj, scheduler=scheduler, site_names=site, progress=update)
+    states = _assess(proj)
+    if as_json:
+        _print_json({**describe(summary), "states": states})
+    else:
+        out.print(
+            f"units: {summary.units_measured} measured, {summary.units_done_before} already done "
+            f"of {summary.units_total}; {summary.rows_written} rows; {states} states"
+        )
+    for f in summary.failures:
+        console.print(f"[red]failed:[/] {f}")
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+def _assess(proj: Any) -> int:
+    from forcewatch.pipeline import store_for
+    from forcewatch.series import assess_store
+
+    store = store_for(proj)
+    try:
+        return int(assess_store(store, proj.config))
+    finally:
+        store.dispose()
+
+
+@app.command()
+def series(
+    site: Annotated[str | None, typer.Argument(help="Site name (default: all).")] = None,
+    metric: Annotated[str, typer.Option(help="Metric to show.")] = "bright_frac_resid",
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show per-site series: states and a metric per date and orbit."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(_project(project))
+    states = repo.states_frame(store)
+    meas = repo.measurements_frame(store)
+    if site:
+        states = states[states["site"] == site] if not states.empty else states
+        meas = meas[meas["site"] == site] if not meas.empty else meas
+        if meas.empty and states.empty:
+            raise InputError(f"no series for site '{site}'; see `forcewatch sites list`")
+    values = (
+        meas[meas["metric"] == metric][["site", "geometry_key", "acquired_utc", "value"]]
+        if not meas.empty
+        else meas
+    )
+    merged = (
+        states.merge(values, on=["site", "geometry_key", "acquired_utc"], how="left")
+        if not states.empty
+        else values
+    )
+    if as_json:
+        _print_json(merged.drop(columns=["details"], errors="ignore").to_dict(orient="records"))
+        return
+    table = Table("site", "geometry", "date", "state", metric)
+    for r in merged.sort_values(["site", "geometry_key", "acquired_utc"]).itertuples():
+        value = getattr(r, "value", float("nan"))
+        table.add_row(
+            r.site, r.geometry_key, str(r.acquired_utc.date()), getattr(r, "state", ""),
+            "" if value != value else f"{value:.4f}",
+        )
+    out.print(table)
+
+
+# --- claims and verdicts -----------------------------------------------------------------------
+
+
+def _store_claims(proj: Any, claims: list[Any]) -> int:
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(proj)
+    added = 0
+    try:
+        with store.begin() as conn:
+            for c in claims:
+                added += repo.upsert_claim(conn, c.to_dict())
+    finally:
+        store.dispose()
+    return added
+
+
+@claims_app.command("add")
+def claims_add(
+    speaker: Annotated[str | None, typer.Option(help="Who said it.")] = None,
+    stated_on: Annotated[str | None, typer.Option(help="When (YYYY-MM-DD).")] = None,
+    kind: Annotated[str | None, typer.Option(help="withdrawal, build-up, arrival, ...")] = None,
+    quote: Annotated[str | None, typer.Option(help="The words claimed.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Sites the claim is about.")] = None,
+    window_start: Annotated[str | None, typer.Option(help="Window start (YYYY-MM-DD).")] = None,
+    window_end: Annotated[str | None, typer.Option(help="Window end (YYYY-MM-DD).")] = None,
+    force: Annotated[str, typer.Option(help="Whose forces: russia, us, nato, ...")] = "russia",
+    outlet: Annotated[str | None, typer.Option(help="Where it was reported.")] = None,
+    from_yaml: Annotated[Path | None, typer.Option("--yaml", help="Add claims from YAML.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Add a claim by flags, or claims from a YAML file (--yaml)."""
+    from forcewatch.claims.ledger import claim_from_fields, load_claims_yaml
+
+    proj = _project(project)
+    if from_yaml:
+        claims = load_claims_yaml(from_yaml)
+    else:
+        if not (speaker and stated_on and kind):
+            raise InputError("give --speaker, --stated-on and --kind (or --yaml FILE)")
+        claims = [
+            claim_from_fields(
+                speaker=speaker,
+                stated_on=stated_on,
+                kind=kind,
+                quote=quote or "",
+                sites=site or [],
+                window_start=window_start,
+                window_end=window_end,
+                force=force,
+                outlet=outlet,
+            )
+        ]
+    added = _store_claims(proj, claims)
+    out.print(f"claims: {added} added, {len(claims) - added} already in the ledger")
+
+
+@claims_app.command("list")
+def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """List the claims ledger."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    claims = repo.list_claims(store_for(_project(project)))
+    if as_json:
+        _print_json(claims)
+        return
+    table = Table("id", "stated on", "speaker", "kind", "force", "quote", overflow="fold")
+    for c in claims:
+        table.add_row(
+            c["id"][:8], str(c["stated_on"]), c["speaker"], c["kind"], c.get("force") or "",
+            (c.get("quote") or "")[:80],
+        )
+    out.print(table)
+
+
+@claims_app.command("extract")
+def claims_extract(
+    files: Annotated[list[Path], typer.Argument(help="Article text files.")],
+    published: Annotated[str | None, typer.Option(help="Publication date (YYYY-MM-DD).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Outlet name.")] = None,
+    save: Annotated[bool, typer.Option(help="Store the extracted claims in the project.")] = False,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract attributed claims from news article text (offline, rule-based)."""
+    from forcewatch.claims.extract import extract_claims
+
+    pub = _parse_date(published, "--published") if published else date.today()
+    claims = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"cannot read {f}: {exc.strerror}") from exc
+        claims += extract_claims(text, pub, outlet=outlet, source=str(f))
+    if save:
+        added = _store_claims(_project(project), claims)
+        console.print(f"{added} claim(s) stored")
+    if as_json:
+        _print_json([c.to_dict() for c in claims])
+        return
+    table = Table("stated on", "speaker", "kind", "dir", "quantity", "force", "quote", overflow="fold")
+    for c in claims:
+        qty = "" if c.quantity is None else f"{c.quantity:,.0f} {c.unit or ''}"
+        table.add_row(
+            str(c.stated_on), c.speaker, c.kind, c.direction or "", qty, c.force or "", c.quote[:90]
+        )
+    out.print(table)
+
+
+@claims_app.command("import")
+def claims_import(file: Annotated[Path, typer.Argument(help="Claims YAML.")], project: ProjectOpt = None) -> None:
+    """Import claims from a YAML ledger file."""
+    from forcewatch.claims.ledger import load_claims_yaml
+
+    claims = load_claims_yaml(file)
+    added = _store_claims(_project(project), claims)
+    out.print(f"claims: {added} added, {len(claims) - added} already in the ledger")
+
+
+@claims_app.command("export")
+def claims_export(file: Annotated[Path, typer.Argument(help="Output YAML.")], project: ProjectOpt = None) -> None:
+    """Export the ledger as YAML."""
+    from forcewatch.claims.ledger import dump_claims_yaml
+    from forcewatch.claims.model import Claim
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    claims = [Claim.model_validate(c) for c in repo.list_claims(store_for(_project(project)))]
+    dump_claims_yaml(claims, file)
+    out.print(f"{len(claims)} claim(s) written to {file}")
+
+
+def _parse_date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{what}: '{text}' is not a date; use YYYY-MM-DD") from exc
+
+
+def _compute_verdicts(proj: Any) -> list[dict[str, Any]]:
+    from forcewatch.claims.verdict import verdicts_for_store
+    from forcewatch.pipeline import store_for
+
+    store = store_for(proj)
+    try:
+        return list(verdicts_for_store(store, proj.config))
+    finally:
+        store.dispose()
+
+
+def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) -> Table:
+    by_id = {c["id"]: c for c in claims}
+    colour = {"supported": "green", "contradicted": "red", "inconclusive": "yellow", "blind": "grey50"}
+    table = Table("stated on", "speaker", "claim", "verdict", "confidence", "evidence", overflow="fold")
+    for v in verdicts:
+        c = by_id.get(v["claim_id"], {})
+        col = colour.get(v["verdict"], "white")
+        conf = v.get("confidence")
+        table.add_row(
+            str(c.get("stated_on", "")),
+            c.get("speaker", ""),
+            (c.get("quote") or c.get("kind", ""))[:70],
+            f"[{col}]{v['verdict']}[/]",
+            "" if conf is None else f"{conf:.2f}",
+            (v.get("explanation") or "")[:140],
+        )
+    return table
+
+
+@app.command()
+def verdicts(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Test every claim against the measured series: supported / contradicted / inconclusive / blind."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    proj = _project(project)
+    results = _compute_verdicts(proj)
+    if as_json:
+        _print_json(results)
+        return
+    claims = repo.list_claims(store_for(proj))
+    if proj.config.simulated:
+        out.print("[bold magenta]SIMULATED IMAGERY[/]: verdicts below come from simulated scenes.")
+    out.print(verdict_table(results, claims))
+
+
+# --- publication ---------------------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    out_file: Annotated[Path | None, typer.Option("--out", help="HTML file to write.")] = None,
+    claim: Annotated[list[str] | None, typer.Option(help="Only these claim ids.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
+    pdf: Annotated[bool, typer.Option(help="Also render a PDF with headless Chromium.")] = False,
+    project: ProjectOpt = None,
+) -> None:
+    """Write the self-contained HTML report (opens offline)."""
+    from forcewatch.publish.report import build_report
+
+    proj = _project(project)
+    path = build_report(proj, out_file or proj.out_dir / "report.html", claim_ids=claim, site_names=site, pdf=pdf)
+    out.print(f"report: {path}")
+
+
+@bundle_app.callback()
+def bundle(
+    ctx: typer.Context,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Zip file to write.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Build the evidence bundle (report, manifest of SHA-256, data); `bundle verify ZIP` checks one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from forcewatch.publish.bundle import build_bundle
+
+    proj = _project(project)
+    path = build_bundle(proj, out_file or proj.out_dir / "evidence.zip")
+    out.print(f"bundle: {path}")
+
+
+@bundle_app.command("verify")
+def bundle_verify(file: Annotated[Path, typer.Argument(help="Bundle zip.")]) -> None:
+    """Re-check every hash in a bundle; exits non-zero on any mismatch."""
+    from forcewatch.publish.bundle import verify_bundle
+
+    problems = verify_bundle(file)
+    for p in problems:
+        console.print(f"[red]mismatch:[/] {p}")
+    if problems:
+        raise typer.Exit(1)
+    out.print(f"{file}: all hashes match")
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="gpkg, parquet, geojson or csv.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output file or folder.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Export sites, detections, series and verdicts for QGIS and pandas."""
+    from forcewatch.publish.exports import export as run_export
+
+    if fmt not in {"gpkg", "parquet", "geojson", "csv"}:
+        raise InputError(f"--format {fmt!r}: use gpkg, parquet, geojson or csv")
+    written = run_export(_project(project), fmt, out_path)
+    out.print(f"exported: {written}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    project: ProjectOpt = None,
+) -> None:
+    """Start the web dashboard (read-only unless FORCEWATCH_TOKEN is set)."""
+    from forcewatch.web.app import serve as run_serve
+
+    console.print(f"dashboard on http://{host}:{port}/  (Ctrl-C to stop)")
+    run_serve(_project(project), host=host, port=port)
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo project.")] = Path("demo-out"),
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+) -> None:
+    """Build the simulated winter 2021-22 scenario and run the whole job on it."""
+    from forcewatch.scenario.demo import run_demo
+
+    def step(label: str) -> Any:
+        return progress_bar(label)
+
+    result = run_demo(out_dir, step=step, scheduler=scheduler)
+    out.print("[bold magenta]SIMULATED IMAGERY[/]: every number below comes from simulated scenes.")
+    out.print(verdict_table(result["verdicts"], result["claims"]))
+    out.print(f"report: {result['report']}")
+    out.print(f"evidence bundle: {result['bundle']}")
+    out.print(f"project: {result['project']}  (try: forcewatch serve --project {result['project']})")
+
+
+def main() -> None:
+    """Entry point: run the app, turning ForceWatchError into a one-line message and exit code."""
+    try:
+        app()
+    except ForceWatchError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("interrupted; re-run the same command to resume")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The scene catalogue: what a raster file is (sensor, time, geometry, orbit) and its checksum.
+
+Acquisition metadata is taken, in order, from a STAC item sidecar (``NAME.json`` beside the
+raster), GeoTIFF tags (``ACQUISITION_TIME``/``acquired_utc``, ``SENSOR``, ``RELATIVE_ORBIT``,
+``POLARISATIONS``), Sentinel-1 product names in the file name, then a configurable file-name
+regex. Footprints are stored in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rasterio
+from rasterio.errors import RasterioError
+from rasterio.warp import transform_geom
+from shapely.geometry import box, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from forcewatch.errors import ImageryError, InputError
+
+RASTER_SUFFIXES = {".tif", ".tiff", ".gtiff", ".cog"}
+S1_NAME = re.compile(
+    r"(?P<mission>S1[ABCD])_(?P<mode>IW|EW|SM)_(?P<product>GRD[HMF]|SLC)_\w{4}_"
+    r"(?P<start>\d{8}T\d{6})_\d{8}T\d{6}_(?P<absorbit>\d{6})_"
+)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One acquisition file.
+
+    ``relative_orbit`` identifies the acquisition geometry for Sentinel-1 (None for others);
+    ``geometry_key`` is the series key that keeps geometries apart (e.g. ``s1:ro021``).
+    ``footprint`` is EPSG:4326; ``res_m`` the pixel size in metres (CRS units when projected).
+    """
+
+    scene_id: str
+    href: str
+    sha256: str
+    sensor: str
+    acquired_utc: datetime
+    relative_orbit: int | None
+    polarisations: tuple[str, ...]
+    footprint: BaseGeometry
+    crs: str
+    width: int
+    height: int
+    res_m: float
+    units: str = "auto"
+    simulated: bool = False
+    stac_item_id: str | None = None
+
+    @property
+    def geometry_key(self) -> str:
+        return geometry_key(self.sensor, self.relative_orbit)
+
+
+def geometry_key(sensor: str, relative_orbit: int | None) -> str:
+    """Series key for an acquisition geometry: one per Sentinel-1 relative orbit."""
+    if sensor == "s1":
+        return f"s1:ro{relative_orbit:03d}" if relative_orbit is not None else "s1:ro-unknown"
+    return sensor
+
+
+def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk_bytes):
+            h.update(block)
+    return h.hexdigest()
+
+
+def scan_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Raster files named by ``paths`` (files, or folders searched recursively), sorted."""
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.is_dir():
+            yield from sorted(
+                f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in RASTER_SUFFIXES
+            )
+        elif path.is_file():
+            yield path
+        else:
+            raise InputError(f"{path}: no such file or folder")
+
+
+def parse_datetime(value: str) -> datetime:
+    """A UTC datetime from ISO-8601, 'YYYYMMDD[THHMMSS]' or TIFF 'YYYY:MM:DD HH:MM:SS'."""
+    text = value.strip()
+    for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d", "%Y:%m:%d %H:%M:%S", "%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"cannot read a date from '{value}'; use ISO-8601 (2022-02-15)") from exc
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def s1_relative_orbit(mission: str, absolute_orbit: int) -> int:
+    """Sentinel-1 relative orbit from the absolute orbit number (ESA formulas)."""
+    offset = {"S1A": 73, "S1B": 27, "S1C": 172, "S1D": 73}.get(mission.upper(), 73)
+    return (absolute_orbit - offset) % 175 + 1
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    for cand in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+        if cand.is_file():
+            try:
+                item = json.loads(cand.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{cand}: malformed STAC sidecar JSON ({exc.msg})") from exc
+            props = dict(item.get("properties") or {})
+            props["_id"] = item.get("id")
+            return props
+    return {}
+
+
+def _from_pattern(name: str, pattern: str | None) -> dict[str, Any]:
+    if not pattern:
+        return {}
+    m = re.search(pattern, name)
+    if not m:
+        return {}
+    g = {k: v for k, v in m.groupdict().items() if v is not None}
+    out: dict[str, Any] = {}
+    if "date" in g:
+        out["datetime"] = g["date"].replace("-", "") + ("T" + g["time"] if "time" in g else "")
+    if "orbit" in g:
+        out["sat:relative_orbit"] = int(g["orbit"])
+    if "sensor" in g:
+        out["sensor"] = g["sensor"].lower()
+    return out
+
+
+def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
+    """Catalogue one raster file. Raises ImageryError when it is unreadable or undated."""
+    path = Path(path)
+    meta: dict[str, Any] = {}
+    try:
+        with rasterio.open(path) as ds:
+            tags = {k.lower(): v for k, v in ds.tags().items()}
+            if ds.crs is None:
+                raise ImageryError(
+                    f"{path}: no CRS; only georeferenced rasters can be ingested "
+                    "(assign one with gdal_edit.py -a_srs)"
+                )
+            bounds, crs = ds.bounds, ds.crs
+            width, height, res = ds.width, ds.height, abs(ds.transform.a)
+            descriptions = [d for d in ds.descriptions if d]
+            # Reading one small window catches truncated files early.
+            ds.read(1, window=((height - 1, height), (width - 1, width)))
+    except ImageryError:
+        raise
+    except (RasterioError, OSError) as exc:
+        raise ImageryError(f"{path}: not a readable raster ({str(exc).splitlines()[0]})") from exc
+    sidecar = _sidecar(path)
+    pattern = _from_pattern(path.name, filename_pattern)
+    s1 = S1_NAME.search(path.name) or S1_NAME.search(str(path.parent))
+    when = (
+        sidecar.get("datetime")
+        or tags.get("acquired_utc")
+        or tags.get("acquisition_time")
+        or (s1.group("start") if s1 else None)
+        or pattern.get("datetime")
+        or tags.get("tifftag_datetime")
+    )
+    if not when:
+        raise ImageryError(
+            f"{path}: no acquisition time (no STAC sidecar, ACQUISITION_TIME tag or date in the "
+            "name); set imagery.filename_pattern in forcewatch.yaml"
+        )
+    acquired = parse_datetime(str(when))
+    sensor = str(
+        sidecar.get("sensor")
+        or tags.get("sensor")
+        or ("s1" if s1 or "sar:polarizations" in sidecar else None)
+        or pattern.get("sensor")
+        or "hr"
+    ).lower()
+    orbit = sidecar.get("sat:relative_orbit") or tags.get("relative_orbit") or pattern.get(
+        "sat:relative_orbit"
+    )
+    if orbit is None and s1:
+        orbit = s1_relative_orbit(s1.group("mission"), int(s1.group("absorbit")))
+    rel_orbit = int(orbit) if orbit not in (None, "", -1, "-1") else None
+    pols = sidecar.get("sar:polarizations") or (
+        tags["polarisations"].split(",") if "polarisations" in tags else descriptions
+    )
+    polarisations = tuple(str(p).upper() for p in pols) if sensor == "s1" else ()
+    footprint = shape(transform_geom(crs, "EPSG:4326", mapping(box(*bounds))))
+    res_m = float(res) if crs.is_projected else float(res) * 111_320.0
+    sha = sha256_file(path)
+    scene_id = hashlib.sha256(
+        f"{sensor}|{acquired.isoformat()}|{rel_orbit}|{path.resolve()}".encode()
+    ).hexdigest()[:20]
+    meta = dict(
+        units=str(tags.get("units", "auto")).lower(),
+        simulated=str(tags.get("simulated", "")).lower() in {"1", "true", "yes"},
+    )
+    return Scene(
+        scene_id=scene_id,
+        href=str(path.resolve()),
+        sha256=sha,
+        sensor=sensor,
+        acquired_utc=acquired,
+        relative_orbit=rel_orbit,
+        polarisations=polarisations,
+        footprint=footprint,
+        crs=crs.to_string(),
+        width=width,
+        height=height,
+        res_m=res_m,
+        stac_item_id=sidecar.get("_id"),
+        **meta,
+    )
+
+
+def with_href(scene: Scene, href: str) -> Scene:
+    """A copy of ``scene`` pointing at another location of the same bytes."""
+    return replace(scene, href=href)

@@ -1,0 +1,223 @@
+"""The main job's steps over a project: init, sites, ingest, analyze.
+
+Each step is idempotent and resumable, reports progress through a callback (the CLI draws
+bars; library code never prints), and returns a small summary value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forcewatch.analysis import SarParams, measure_unit, plan_units
+from forcewatch.config import PROJECT_FILE, Project, load_project, render_template
+from forcewatch.engine import client, map_unordered, scheduler_address
+from forcewatch.errors import ConfigError, ForceWatchError, ImageryError, InputError
+from forcewatch.imagery.catalog import read_scene, scan_paths
+from forcewatch.sites import (
+    ReferenceLine,
+    Site,
+    check_side,
+    load_reference,
+    load_watchlist,
+    with_distance,
+)
+from forcewatch.store import repo
+from forcewatch.store.db import Store, open_store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+def _noop(_done: int, _total: int) -> None:
+    return None
+
+
+def init_project(
+    folder: Path,
+    *,
+    name: str = "ForceWatch project",
+    watchlist: str | None = None,
+    reference: str | None = None,
+    simulated: bool = False,
+    ring_km: float = 0.5,
+    margin_km: float = 1.0,
+) -> Project:
+    """Create ``folder/forcewatch.yaml`` (kept if present) and the store. Idempotent."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / PROJECT_FILE
+    if not path.exists():
+        text = render_template(name, watchlist, reference, simulated, ring_km, margin_km)
+        path.write_text(text, encoding="utf-8")
+    project = load_project(folder)
+    open_store(project.store_url).dispose()
+    return project
+
+
+def store_for(project: Project) -> Store:
+    return open_store(project.store_url)
+
+
+@dataclass
+class SitesSummary:
+    added: int = 0
+    updated: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_sites(
+    project: Project,
+    watchlist: Path | None = None,
+    reference: Path | None = None,
+    extra_sites: Sequence[Site] = (),
+) -> SitesSummary:
+    """Load the watchlist and reference line, compute distances and bands, store them."""
+    cfg = project.config.sites
+    ref_path = reference or (project.resolve(cfg.reference) if cfg.reference else None)
+    wl_path = watchlist or (project.resolve(cfg.watchlist) if cfg.watchlist else None)
+    store = store_for(project)
+    try:
+        ref: ReferenceLine | None = load_reference(ref_path) if ref_path else repo.get_reference(
+            store
+        )
+        sites: list[Site] = list(extra_sites)
+        if wl_path:
+            sites += load_watchlist(wl_path, cfg.default_radius_km)
+        elif not extra_sites:
+            sites = [s.site for s in repo.list_sites(store)]
+        if not sites:
+            raise ConfigError(
+                "no watchlist: pass a GeoJSON/YAML file or set sites.watchlist in forcewatch.yaml"
+            )
+        computed = [with_distance(s, ref, cfg.bands_km) for s in sites]
+        summary = SitesSummary()
+        summary.warnings = [
+            w for s in computed if (w := check_side(s, ref, cfg.reference_side)) is not None
+        ]
+        with store.begin() as conn:
+            if ref is not None and ref_path:
+                repo.set_reference(conn, ref)
+            summary.added, summary.updated = repo.upsert_sites(conn, computed)
+        return summary
+    finally:
+        store.dispose()
+
+
+@dataclass
+class IngestSummary:
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    duplicate: int = 0
+    no_overlap: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.new + self.unchanged + self.changed + self.duplicate + len(self.errors)
+
+
+def ingest(project: Project, paths: Sequence[str | Path], progress: Progress = _noop) -> IngestSummary:
+    """Register raster files: one transaction per file; bad files are reported and skipped."""
+    files = list(scan_paths(paths or project.config.imagery.paths))
+    if not files:
+        raise InputError("no raster files (.tif/.tiff) found in the given paths")
+    store = store_for(project)
+    summary = IngestSummary()
+    try:
+        sites = repo.list_sites(store)
+        for i, path in enumerate(files):
+            try:
+                scene = read_scene(path, project.config.imagery.filename_pattern)
+            except (ImageryError, InputError) as exc:
+                summary.errors.append(exc.message)
+                progress(i + 1, len(files))
+                continue
+            overlaps = {}
+            for s in sites:
+                inter = scene.footprint.intersection(s.site.geometry)
+                if not inter.is_empty:
+                    overlaps[s.id] = round(inter.area / s.site.geometry.area, 4)
+            with store.begin() as conn:
+                status = repo.scene_status(conn, scene)
+                if status in {"new", "changed"}:
+                    repo.register_scene(conn, scene, overlaps)
+            setattr(summary, status, getattr(summary, status) + 1)
+            if not overlaps and status != "duplicate":
+                summary.no_overlap.append(str(path))
+            progress(i + 1, len(files))
+    finally:
+        store.dispose()
+    return summary
+
+
+@dataclass
+class AnalyzeSummary:
+    units_total: int = 0
+    units_done_before: int = 0
+    units_measured: int = 0
+    rows_written: int = 0
+    failures: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+
+def analyze(
+    project: Project,
+    *,
+    scheduler: str | None = None,
+    site_names: Sequence[str] | None = None,
+    progress: Progress = _noop,
+) -> AnalyzeSummary:
+    """Measure every (site, geometry) unit not yet stored, one task per unit on the engine."""
+    store = store_for(project)
+    summary = AnalyzeSummary()
+    params = SarParams.from_config(project.config)
+    try:
+        sites = repo.list_sites(store, site_names)
+        if site_names and len(sites) != len(set(site_names)):
+            missing = set(site_names) - {s.site.name for s in sites}
+            raise InputError(f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`")
+        units = plan_units(sites, repo.scenes_frame(store), params)
+        done = repo.done_units(store)
+        todo = [u for u in units if u.unit_key not in done]
+        summary.units_total = len(units)
+        summary.units_done_before = len(units) - len(todo)
+        progress(summary.units_done_before, len(units))
+        if not todo:
+            return summary
+        run_id = repo.start_run(store, "analyze", {"params": params.__dict__, "units": len(todo)})
+        summary.run_id = run_id
+        address = scheduler_address(scheduler, project.config.engine.scheduler)
+        with client(address, project.config.engine.workers) as dask_client:
+            for unit, result in map_unordered(dask_client, measure_unit, todo):
+                if isinstance(result, BaseException):
+                    summary.failures.append(f"{unit.site.name} {unit.geometry_key}: {result}")
+                else:
+                    with store.begin() as conn:
+                        repo.write_unit(
+                            conn,
+                            unit_key=unit.unit_key,
+                            site_id=unit.site_id,
+                            geometry_key=unit.geometry_key,
+                            params_hash=params.digest(),
+                            run_id=run_id,
+                            rows=result,
+                        )
+                    summary.units_measured += 1
+                    summary.rows_written += len(result)
+                progress(summary.units_done_before + summary.units_measured, len(units))
+        status = "ok" if not summary.failures else "partial"
+        repo.finish_run(store, run_id, status, "; ".join(summary.failures) or None)
+    except ForceWatchError:
+        raise
+    finally:
+        store.dispose()
+    return summary
+
+
+def describe(summary: Any) -> dict[str, Any]:
+    """A summary dataclass as a plain dict (for --json output)."""
+    return {k: v for k, v in vars(summary).items()}

@@ -1,0 +1,355 @@
+"""Sites, the watchlist, the reference line, geodesic distances and distance bands.
+
+Geometry is held in EPSG:4326 (lon, lat). Distances are geodesic on the WGS84 ellipsoid: each
+site gets an azimuthal-equidistant projection centred on it, in which the distance from the
+centre to any point equals the geodesic distance; the reference line is densified along
+geodesics (``pyproj.Geod``) before projection so its straight segments follow the ellipsoid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import shapely
+import yaml
+from pyproj import CRS, Geod, Transformer
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform
+from shapely.validation import explain_validity
+
+from forcewatch.config import DEFAULT_BANDS_KM
+from forcewatch.errors import InputError
+
+GEOD = Geod(ellps="WGS84")
+DENSIFY_KM = 1.0
+
+
+@dataclass(frozen=True)
+class Site:
+    """A watched site: a polygon in EPSG:4326 with its attributes.
+
+    ``distance_km`` is the geodesic distance to the reference line (negative when the site lies
+    inside a reference polygon), ``band`` its distance band label; both None until computed.
+    """
+
+    name: str
+    geometry: BaseGeometry
+    kind: str | None = None
+    country: str | None = None
+    distance_km: float | None = None
+    band: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def centroid_lonlat(self) -> tuple[float, float]:
+        c = self.geometry.centroid
+        return (c.x, c.y)
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A border or front line (LineString/Polygon family) in EPSG:4326."""
+
+    name: str
+    geometry: BaseGeometry
+
+    @property
+    def is_area(self) -> bool:
+        return isinstance(self.geometry, Polygon | MultiPolygon)
+
+
+def local_aeqd(lon: float, lat: float) -> CRS:
+    """Azimuthal equidistant CRS centred on (lon, lat), metres."""
+    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
+
+
+def utm_crs(lon: float, lat: float) -> CRS:
+    """The UTM zone CRS (WGS84) containing (lon, lat)."""
+    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def to_crs(geom: BaseGeometry, crs: CRS, inverse: bool = False) -> BaseGeometry:
+    """Reproject a geometry from EPSG:4326 to ``crs`` (or back when ``inverse``)."""
+    src, dst = ("EPSG:4326", crs) if not inverse else (crs, "EPSG:4326")
+    tr = Transformer.from_crs(src, dst, always_xy=True)
+    return transform(tr.transform, geom)
+
+
+def circle_polygon(lon: float, lat: float, radius_km: float, n: int = 64) -> Polygon:
+    """A geodesic circle of ``radius_km`` around (lon, lat), as a polygon in EPSG:4326."""
+    if not (radius_km > 0):
+        raise InputError(f"radius_km must be positive, got {radius_km}")
+    az = [360.0 * i / n for i in range(n)]
+    lons, lats, _ = GEOD.fwd([lon] * n, [lat] * n, az, [radius_km * 1000.0] * n)
+    return Polygon(list(zip(lons, lats)))
+
+
+def _densify_geodesic(geom: BaseGeometry, step_km: float = DENSIFY_KM) -> BaseGeometry:
+    """Insert points along each segment's geodesic so that no segment is longer than step_km."""
+
+    def dens(coords: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:]):
+            out.append((x0, y0))
+            _, _, dist_m = GEOD.inv(x0, y0, x1, y1)
+            n = int(dist_m / (step_km * 1000.0))
+            if n > 0:
+                out.extend(GEOD.npts(x0, y0, x1, y1, n))
+        out.append(tuple(coords[-1][:2]))  # type: ignore[arg-type]
+        return out
+
+    lines = shapely.get_parts(shapely.boundary(geom) if _is_area(geom) else geom)
+    parts = []
+    for line in lines:
+        for sub in shapely.get_parts(line):
+            parts.append(shapely.LineString(dens(list(sub.coords))))
+    return shapely.MultiLineString(parts)
+
+
+def _is_area(geom: BaseGeometry) -> bool:
+    return isinstance(geom, Polygon | MultiPolygon)
+
+
+def geodesic_distance_km(site_geom: BaseGeometry, reference: ReferenceLine) -> float:
+    """Geodesic distance from a site to the reference line, km.
+
+    Distance is measured from the nearest point of the site polygon. When the reference is a
+    polygon and the site lies inside it, the distance to its boundary is returned negated.
+    """
+    c = site_geom.centroid
+    crs = local_aeqd(c.x, c.y)
+    lines = to_crs(_densify_geodesic(reference.geometry), crs)
+    site_local = to_crs(site_geom, crs)
+    dist_km = float(site_local.distance(lines)) / 1000.0
+    if reference.is_area and reference.geometry.contains(site_geom.centroid):
+        return -dist_km
+    return dist_km
+
+
+def band_label(distance_km: float | None, bands_km: Sequence[float] = DEFAULT_BANDS_KM) -> str:
+    """The distance-band label ('0-20', '20-50', ..., '250+') or 'inside'/'unknown'."""
+    if distance_km is None or math.isnan(distance_km):
+        return "unknown"
+    if distance_km < 0:
+        return "inside"
+    edges = list(bands_km)
+    for lo, hi in zip(edges, edges[1:]):
+        if lo <= distance_km < hi:
+            return f"{lo:g}-{hi:g}"
+    return f"{edges[-1]:g}+"
+
+
+def band_labels(bands_km: Sequence[float] = DEFAULT_BANDS_KM) -> list[str]:
+    """All band labels, nearest first."""
+    edges = list(bands_km)
+    return [f"{lo:g}-{hi:g}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:g}+"]
+
+
+def band_midpoint_km(label: str) -> float | None:
+    """The middle of a band in km (for '250+' the lower edge plus 50 km)."""
+    if label.endswith("+"):
+        return float(label[:-1]) + 50.0
+    if "-" in label:
+        lo, hi = label.split("-")
+        return (float(lo) + float(hi)) / 2
+    return None
+
+
+def with_distance(
+    site: Site, reference: ReferenceLine | None, bands_km: Sequence[float] = DEFAULT_BANDS_KM
+) -> Site:
+    """A copy of ``site`` with ``distance_km`` and ``band`` computed against ``reference``."""
+    if reference is None:
+        return replace(site, distance_km=None, band="unknown")
+    d = geodesic_distance_km(site.geometry, reference)
+    return replace(site, distance_km=round(d, 3), band=band_label(d, bands_km))
+
+
+def check_side(site: Site, reference: ReferenceLine | None, side: str) -> str | None:
+    """A warning text when the site is on the wrong side of a reference polygon, else None."""
+    if reference is None or not reference.is_area or side == "any" or site.distance_km is None:
+        return None
+    inside = site.distance_km < 0
+    if side == "outside" and inside:
+        return (
+            f"site '{site.name}' lies inside the reference area '{reference.name}'; "
+            "its distance is to the area's edge (set sites.reference_side: any to silence)"
+        )
+    if side == "inside" and not inside:
+        return f"site '{site.name}' lies outside the reference area '{reference.name}'"
+    return None
+
+
+def _valid_polygon(geom: BaseGeometry, name: str, where: str) -> BaseGeometry:
+    """Check and orient a site polygon; raises InputError for unusable geometry."""
+    if not _is_area(geom):
+        raise InputError(f"{where}: site '{name}' must be a Polygon or a Point with radius_km")
+    if geom.is_empty:
+        raise InputError(f"{where}: site '{name}' has an empty geometry")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(
+            f"{where}: site '{name}' has coordinates outside lon/lat range; "
+            "give EPSG:4326 (lon, lat) coordinates"
+        )
+    if not geom.is_valid:
+        raise InputError(
+            f"{where}: site '{name}' has an invalid polygon ({explain_validity(geom)}); "
+            "fix self-intersections, e.g. in QGIS with 'Fix geometries'"
+        )
+    # Right-hand rule (RFC 7946): exterior counter-clockwise. Wrong winding is fixed silently.
+    return shapely.orient_polygons(geom) if hasattr(shapely, "orient_polygons") else geom
+
+
+def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float) -> Site:
+    name = rec.get("name")
+    if not name or not isinstance(name, str):
+        raise InputError(f"{where}: every site needs a 'name'")
+    props = {k: v for k, v in rec.items() if k not in {"name", "geometry", "lat", "lon"}}
+    if "geometry" in rec and rec["geometry"] is not None:
+        try:
+            geom = shape(rec["geometry"])
+        except Exception as exc:  # shapely raises several types for bad GeoJSON
+            raise InputError(f"{where}: site '{name}' has malformed geometry ({exc})") from exc
+        if isinstance(geom, Point):
+            radius = float(rec.get("radius_km", default_radius_km))
+            geom = circle_polygon(geom.x, geom.y, radius)
+    elif "lat" in rec and "lon" in rec:
+        try:
+            lat, lon = float(rec["lat"]), float(rec["lon"])
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{where}: site '{name}' has non-numeric lat/lon") from exc
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(f"{where}: site '{name}' lat/lon out of range ({lat}, {lon})")
+        geom = circle_polygon(lon, lat, float(rec.get("radius_km", default_radius_km)))
+    else:
+        raise InputError(f"{where}: site '{name}' needs a geometry or lat/lon")
+    geom = _valid_polygon(geom, name, where)
+    return Site(
+        name=name,
+        geometry=geom,
+        kind=props.pop("kind", None),
+        country=props.pop("country", None),
+        properties=props,
+    )
+
+
+def _read_structured(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    try:
+        if path.suffix.lower() in {".json", ".geojson"}:
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+
+
+def load_watchlist(path: str | Path, default_radius_km: float = 1.0) -> list[Site]:
+    """Sites from a GeoJSON FeatureCollection or a YAML/JSON list.
+
+    YAML form: ``sites: [{name, lat, lon, radius_km?, kind?, country?}, ...]`` or a
+    ``geometry`` mapping instead of lat/lon. GeoJSON: features with a ``name`` property;
+    Points get a circle of ``radius_km`` (property) or ``default_radius_km``.
+    Raises InputError for unreadable files, missing names, invalid or duplicate sites.
+    """
+    path = Path(path)
+    data = _read_structured(path)
+    records: list[dict[str, Any]]
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        records = []
+        for i, feat in enumerate(data.get("features") or []):
+            if not isinstance(feat, dict):
+                raise InputError(f"{path}: feature {i} is not an object")
+            rec = dict(feat.get("properties") or {})
+            rec["geometry"] = feat.get("geometry")
+            records.append(rec)
+    elif isinstance(data, dict) and isinstance(data.get("sites"), list):
+        records = data["sites"]
+    elif isinstance(data, list):
+        records = data
+    else:
+        raise InputError(
+            f"{path}: expected a GeoJSON FeatureCollection or a YAML 'sites:' list of sites"
+        )
+    sites: list[Site] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise InputError(f"{path}: site {i + 1} is not a mapping")
+        site = _site_from_record(rec, f"{path} (site {i + 1})", default_radius_km)
+        if site.name in seen:
+            raise InputError(f"{path}: site name '{site.name}' appears twice; names must be unique")
+        seen.add(site.name)
+        sites.append(site)
+    if not sites:
+        raise InputError(f"{path}: no sites found")
+    return sites
+
+
+def load_reference(path: str | Path, name: str | None = None) -> ReferenceLine:
+    """A reference line or polygon from GeoJSON (first feature, or all features unioned)."""
+    path = Path(path)
+    data = _read_structured(path)
+    try:
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+            geoms = [shape(f["geometry"]) for f in data.get("features", []) if f.get("geometry")]
+            if not geoms:
+                raise InputError(f"{path}: no geometry in the reference file")
+            geom = shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
+            props = (data["features"][0].get("properties") or {}) if data["features"] else {}
+        elif isinstance(data, dict) and data.get("type") == "Feature":
+            geom, props = shape(data["geometry"]), data.get("properties") or {}
+        elif isinstance(data, dict) and "coordinates" in data:
+            geom, props = shape(data), {}
+        else:
+            raise InputError(f"{path}: expected GeoJSON (FeatureCollection, Feature or geometry)")
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: malformed GeoJSON geometry ({exc})") from exc
+    if geom.is_empty or geom.geom_type not in {
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+    }:
+        raise InputError(f"{path}: the reference must be a line or polygon, got {geom.geom_type}")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    return ReferenceLine(name or str(props.get("name") or path.stem), geom)
+
+
+def ring_polygon(site: Site, ring_km: float) -> BaseGeometry:
+    """The ring of width ``ring_km`` around the site polygon (for dispersal), EPSG:4326."""
+    lon, lat = site.centroid_lonlat
+    crs = local_aeqd(lon, lat)
+    local = to_crs(site.geometry, crs)
+    ring = local.buffer(ring_km * 1000.0).difference(local)
+    return to_crs(ring, crs, inverse=True)
+
+
+def site_to_feature(site: Site) -> dict[str, Any]:
+    """GeoJSON Feature of a site with its attributes."""
+    props = {
+        "name": site.name,
+        "kind": site.kind,
+        "country": site.country,
+        "distance_km": site.distance_km,
+        "band": site.band,
+        **site.properties,
+    }
+    return {"type": "Feature", "geometry": mapping(site.geometry), "properties": props}

@@ -1,0 +1,110 @@
+"""Opening the store: engine creation, SQLite WAL settings, migrations to the latest schema."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from forcewatch.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open store. Use ``begin()`` for one transaction (one analysis unit, one ingest)."""
+
+    url: str
+    engine: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: committed on success, rolled back on any exception."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"store {self.safe_url}: {str(exc.orig).splitlines()[0]}") from exc
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(store: Store, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` (idempotent)."""
+    from alembic import command
+
+    with store.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def open_store(url: str, *, migrate_schema: bool = True) -> Store:
+    """Open (and create/migrate) the store at a SQLAlchemy URL. Raises StoreError."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            parent = Path(path).parent
+            if not parent.is_dir():
+                raise StoreError(f"store folder {parent} does not exist; run `forcewatch init`")
+        kwargs["connect_args"] = {"timeout": 60}
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        engine = create_engine(url, **kwargs)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StoreError(
+            f"cannot use store URL {url!r}: {exc} (for PostgreSQL install forcewatch[postgres])"
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = Store(url, engine)
+    try:
+        if migrate_schema:
+            migrate(store)
+        else:
+            inspect(engine).get_table_names()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open store {store.safe_url}: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store {store.safe_url} failed to migrate: {exc}") from exc
+    return store

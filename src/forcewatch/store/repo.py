@@ -1,0 +1,395 @@
+"""Repository functions: the only place that reads and writes store rows.
+
+Each write function takes an open connection inside a transaction (``Store.begin()``), so the
+caller decides what one unit of work is; reads take a Store. Times are returned UTC-aware.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from forcewatch import __version__
+from forcewatch.imagery.catalog import Scene
+from forcewatch.sites import ReferenceLine, Site
+from forcewatch.store import tables as t
+from forcewatch.store.db import Store
+
+CODE_VERSION = f"forcewatch {__version__} (python {platform.python_version()})"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; the store only holds UTC, so mark them so."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def start_run(store: Store, command: str, params: dict[str, Any]) -> int:
+    with store.begin() as conn:
+        res = conn.execute(
+            insert(t.runs).values(
+                command=command,
+                started_utc=now_utc(),
+                status="running",
+                params=params,
+                code_version=CODE_VERSION,
+            )
+        )
+        return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+
+def finish_run(store: Store, run_id: int, status: str, message: str | None = None) -> None:
+    with store.begin() as conn:
+        conn.execute(
+            update(t.runs)
+            .where(t.runs.c.id == run_id)
+            .values(status=status, finished_utc=now_utc(), message=message)
+        )
+
+
+# --- sites ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredSite:
+    """A site as stored, with its row id."""
+
+    id: int
+    site: Site
+
+
+def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
+    """Insert new sites, update changed ones (by name). Returns (added, updated)."""
+    added = updated = 0
+    existing = {r.name: r for r in conn.execute(select(t.sites))}
+    for s in sites:
+        values = dict(
+            kind=s.kind,
+            country=s.country,
+            geometry_wkt=s.geometry.wkt,
+            distance_km=s.distance_km,
+            band=s.band,
+            properties=s.properties,
+            updated_utc=now_utc(),
+        )
+        row = existing.get(s.name)
+        if row is None:
+            conn.execute(insert(t.sites).values(name=s.name, **values))
+            added += 1
+        elif (row.geometry_wkt, row.distance_km, row.band, row.kind) != (
+            values["geometry_wkt"],
+            s.distance_km,
+            s.band,
+            s.kind,
+        ):
+            conn.execute(update(t.sites).where(t.sites.c.id == row.id).values(**values))
+            updated += 1
+    return added, updated
+
+
+def _site_from_row(row: Any) -> StoredSite:
+    site = Site(
+        name=row.name,
+        geometry=shapely.from_wkt(row.geometry_wkt),
+        kind=row.kind,
+        country=row.country,
+        distance_km=row.distance_km,
+        band=row.band,
+        properties=dict(row.properties or {}),
+    )
+    return StoredSite(row.id, site)
+
+
+def list_sites(store: Store, names: Sequence[str] | None = None) -> list[StoredSite]:
+    """Stored sites ordered by name, optionally only those named."""
+    q = select(t.sites).order_by(t.sites.c.name)
+    if names:
+        q = q.where(t.sites.c.name.in_(list(names)))
+    with store.connect() as conn:
+        return [_site_from_row(r) for r in conn.execute(q)]
+
+
+def set_reference(conn: Connection, ref: ReferenceLine) -> None:
+    """Store the reference line (one per project: replaces any other)."""
+    conn.execute(delete(t.reference_lines))
+    conn.execute(
+        insert(t.reference_lines).values(
+            name=ref.name, geometry_wkt=ref.geometry.wkt, updated_utc=now_utc()
+        )
+    )
+
+
+def get_reference(store: Store) -> ReferenceLine | None:
+    with store.connect() as conn:
+        row = conn.execute(select(t.reference_lines)).first()
+    return None if row is None else ReferenceLine(row.name, shapely.from_wkt(row.geometry_wkt))
+
+
+# --- scenes -----------------------------------------------------------------------------------
+
+
+def scene_values(scene: Scene) -> dict[str, Any]:
+    return dict(
+        id=scene.scene_id,
+        href=scene.href,
+        sha256=scene.sha256,
+        sensor=scene.sensor,
+        acquired_utc=scene.acquired_utc,
+        relative_orbit=scene.relative_orbit,
+        geometry_key=scene.geometry_key,
+        polarisations=",".join(scene.polarisations),
+        footprint_wkt=scene.footprint.wkt,
+        crs=scene.crs,
+        width=scene.width,
+        height=scene.height,
+        res_m=scene.res_m,
+        units=scene.units,
+        simulated=scene.simulated,
+        stac_item_id=scene.stac_item_id,
+        ingested_utc=now_utc(),
+    )
+
+
+def scene_status(conn: Connection, scene: Scene) -> str:
+    """'new', 'unchanged', 'changed' (same file, new bytes) or 'duplicate' (same bytes elsewhere)."""
+    row = conn.execute(select(t.scenes.c.sha256).where(t.scenes.c.href == scene.href)).first()
+    if row is not None:
+        return "unchanged" if row.sha256 == scene.sha256 else "changed"
+    dup = conn.execute(select(t.scenes.c.id).where(t.scenes.c.sha256 == scene.sha256)).first()
+    return "duplicate" if dup is not None else "new"
+
+
+def register_scene(conn: Connection, scene: Scene, overlaps: dict[int, float]) -> None:
+    """Insert or replace a scene and its site overlaps; a changed scene loses its old results."""
+    old = conn.execute(select(t.scenes.c.id).where(t.scenes.c.href == scene.href)).first()
+    if old is not None:
+        _forget_scene(conn, old.id)
+    conn.execute(insert(t.scenes).values(**scene_values(scene)))
+    for site_id, frac in overlaps.items():
+        conn.execute(
+            insert(t.scene_sites).values(
+                scene_id=scene.scene_id, site_id=site_id, overlap_fraction=frac
+            )
+        )
+
+
+def _forget_scene(conn: Connection, scene_id: str) -> None:
+    """Remove a scene and every unit that used it (so it is re-analysed)."""
+    site_geoms = conn.execute(
+        select(t.measurements.c.unit_key).where(t.measurements.c.scene_id == scene_id).distinct()
+    ).all()
+    for (unit_key,) in site_geoms:
+        conn.execute(delete(t.measurements).where(t.measurements.c.unit_key == unit_key))
+        conn.execute(delete(t.analysis_units).where(t.analysis_units.c.unit_key == unit_key))
+    conn.execute(delete(t.scene_sites).where(t.scene_sites.c.scene_id == scene_id))
+    conn.execute(delete(t.detections).where(t.detections.c.scene_id == scene_id))
+    conn.execute(delete(t.scenes).where(t.scenes.c.id == scene_id))
+
+
+def scenes_frame(store: Store) -> pd.DataFrame:
+    """All scenes with their site overlaps, one row per (scene, site)."""
+    q = select(
+        t.scenes.c.id.label("scene_id"),
+        t.scenes.c.href,
+        t.scenes.c.sha256,
+        t.scenes.c.sensor,
+        t.scenes.c.acquired_utc,
+        t.scenes.c.relative_orbit,
+        t.scenes.c.geometry_key,
+        t.scenes.c.polarisations,
+        t.scenes.c.units,
+        t.scenes.c.simulated,
+        t.scene_sites.c.site_id,
+        t.scene_sites.c.overlap_fraction,
+    ).join(t.scene_sites, t.scene_sites.c.scene_id == t.scenes.c.id, isouter=True)
+    with store.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).mappings().all())
+    if not df.empty:
+        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
+    return df
+
+
+def count_rows(store: Store, table: str) -> int:
+    with store.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar())
+
+
+# --- analysis units and measurements ----------------------------------------------------------
+
+
+def done_units(store: Store) -> set[str]:
+    with store.connect() as conn:
+        return {r.unit_key for r in conn.execute(select(t.analysis_units.c.unit_key))}
+
+
+def write_unit(
+    conn: Connection,
+    *,
+    unit_key: str,
+    site_id: int,
+    geometry_key: str,
+    params_hash: str,
+    run_id: int | None,
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Replace a (site, geometry) unit's measurements with ``rows`` in the caller's transaction.
+
+    Each row has scene_id, acquired_utc, metric, value.
+    """
+    old = select(t.analysis_units.c.unit_key).where(
+        t.analysis_units.c.site_id == site_id,
+        t.analysis_units.c.geometry_key == geometry_key,
+        t.analysis_units.c.params_hash == params_hash,
+    )
+    old_keys = [r.unit_key for r in conn.execute(old)]
+    if old_keys:
+        conn.execute(delete(t.measurements).where(t.measurements.c.unit_key.in_(old_keys)))
+        conn.execute(delete(t.analysis_units).where(t.analysis_units.c.unit_key.in_(old_keys)))
+    if rows:
+        conn.execute(
+            insert(t.measurements),
+            [
+                dict(
+                    site_id=site_id,
+                    geometry_key=geometry_key,
+                    unit_key=unit_key,
+                    params_hash=params_hash,
+                    code_version=CODE_VERSION,
+                    **r,
+                )
+                for r in rows
+            ],
+        )
+    conn.execute(
+        insert(t.analysis_units).values(
+            unit_key=unit_key,
+            site_id=site_id,
+            geometry_key=geometry_key,
+            params_hash=params_hash,
+            code_version=CODE_VERSION,
+            n_scenes=len({r["scene_id"] for r in rows}),
+            run_id=run_id,
+            completed_utc=now_utc(),
+        )
+    )
+
+
+def measurements_frame(store: Store, site_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Measurements in long form: site, geometry_key, scene, acquired_utc, metric, value."""
+    q = select(
+        t.measurements.c.id,
+        t.measurements.c.site_id,
+        t.sites.c.name.label("site"),
+        t.measurements.c.geometry_key,
+        t.measurements.c.scene_id,
+        t.measurements.c.acquired_utc,
+        t.measurements.c.metric,
+        t.measurements.c.value,
+        t.measurements.c.params_hash,
+    ).join(t.sites, t.sites.c.id == t.measurements.c.site_id)
+    if site_ids:
+        q = q.where(t.measurements.c.site_id.in_(list(site_ids)))
+    with store.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).mappings().all())
+    if not df.empty:
+        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
+    return df
+
+
+# --- states, claims, verdicts -----------------------------------------------------------------
+
+
+def replace_states(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace all series states computed with ``params_hash``."""
+    conn.execute(delete(t.series_states).where(t.series_states.c.params_hash == params_hash))
+    if rows:
+        conn.execute(
+            insert(t.series_states),
+            [dict(params_hash=params_hash, code_version=CODE_VERSION, **r) for r in rows],
+        )
+
+
+def states_frame(store: Store) -> pd.DataFrame:
+    q = select(
+        t.series_states.c.site_id,
+        t.sites.c.name.label("site"),
+        t.series_states.c.geometry_key,
+        t.series_states.c.acquired_utc,
+        t.series_states.c.state,
+        t.series_states.c.activity,
+        t.series_states.c.details,
+    ).join(t.sites, t.sites.c.id == t.series_states.c.site_id)
+    with store.connect() as conn:
+        df = pd.DataFrame(conn.execute(q).mappings().all())
+    if not df.empty:
+        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
+    return df
+
+
+def upsert_claim(conn: Connection, claim: dict[str, Any]) -> bool:
+    """Insert a claim (JSON-able dict with at least id, speaker, stated_on, kind).
+
+    Returns False when a claim with that id is already stored (nothing changes).
+    """
+    if conn.execute(select(t.claims.c.id).where(t.claims.c.id == claim["id"])).first():
+        return False
+    stated = claim["stated_on"]
+    conn.execute(
+        insert(t.claims).values(
+            id=claim["id"],
+            speaker=claim["speaker"],
+            stated_on=stated if isinstance(stated, date) else date.fromisoformat(str(stated)),
+            kind=claim["kind"],
+            force=claim.get("force"),
+            outlet=claim.get("outlet"),
+            source=claim.get("source"),
+            data=claim,
+            created_utc=now_utc(),
+        )
+    )
+    return True
+
+
+def list_claims(store: Store) -> list[dict[str, Any]]:
+    """Stored claims (their JSON), oldest statement first."""
+    q = select(t.claims.c.data).order_by(t.claims.c.stated_on, t.claims.c.id)
+    with store.connect() as conn:
+        return [dict(r.data) for r in conn.execute(q)]
+
+
+def replace_verdicts(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
+    conn.execute(delete(t.verdicts).where(t.verdicts.c.params_hash == params_hash))
+    for r in rows:
+        conn.execute(
+            insert(t.verdicts).values(
+                claim_id=r["claim_id"],
+                verdict=r["verdict"],
+                confidence=r.get("confidence"),
+                effect_size=r.get("effect_size"),
+                data=r,
+                params_hash=params_hash,
+                code_version=CODE_VERSION,
+                created_utc=now_utc(),
+            )
+        )
+
+
+def list_verdicts(store: Store) -> list[dict[str, Any]]:
+    q = select(t.verdicts.c.data).order_by(t.verdicts.c.id)
+    with store.connect() as conn:
+        return [dict(r.data) for r in conn.execute(q)]
