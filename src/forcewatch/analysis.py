@@ -26,8 +26,6 @@ from scipy import ndimage
 from forcewatch.config import ProjectConfig
 from forcewatch.errors import ImageryError
 from forcewatch.imagery.load import SiteGrid, grid_for_site, read_on_grid, site_masks
-from forcewatch.measure.cfar import cfar_detect
-from forcewatch.measure.omnibus import sequential_omnibus
 from forcewatch.sites import Site
 from forcewatch.store.repo import StoredSite
 
@@ -135,6 +133,10 @@ def measure_unit(unit: Unit) -> list[dict[str, Any]]:
     Rows are dicts with scene_id, acquired_utc, metric, value (see docs/contracts.md).
     Scenes that cannot be read are skipped (their rows are absent, the series is blind there).
     """
+    # Imported here: the kernels pull in numba, which only measuring needs.
+    from forcewatch.measure.cfar import cfar_detect
+    from forcewatch.measure.omnibus import sequential_omnibus
+
     delay = float(os.environ.get("FORCEWATCH_UNIT_DELAY_S", "0") or 0)  # crash-resume tests
     p = unit.params
     grid: SiteGrid = grid_for_site(unit.site, p.res_m, p.margin_km)

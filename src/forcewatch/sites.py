@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 import yaml
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 from forcewatch.config import DEFAULT_BANDS_KM
@@ -79,7 +79,7 @@ def to_crs(geom: BaseGeometry, crs: CRS, inverse: bool = False) -> BaseGeometry:
     """Reproject a geometry from EPSG:4326 to ``crs`` (or back when ``inverse``)."""
     src, dst = ("EPSG:4326", crs) if not inverse else (crs, "EPSG:4326")
     tr = Transformer.from_crs(src, dst, always_xy=True)
-    return transform(tr.transform, geom)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
 def circle_polygon(lon: float, lat: float, radius_km: float, n: int = 64) -> Polygon:

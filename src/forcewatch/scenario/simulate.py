@@ -74,7 +74,7 @@ def scenario_sites(spec: ScenarioSpec) -> list[Site]:
     ]
 
 
-def _orbits_for(site: Site) -> list[tuple[int, int, int]]:
+def orbits_for(site: Site) -> list[tuple[int, int, int]]:
     """(relative orbit, day offset, UTC hour) of the two geometries seeing the site."""
     lon = site.centroid_lonlat[0]
     # Ascending passes (~15:40 UTC) and descending (~03:50 UTC) over western Russia; the
@@ -88,7 +88,7 @@ def passes(spec: ScenarioSpec, site: Site) -> list[Pass]:
     """Every acquisition of ``site`` in the scenario period, in time order."""
     first = date.fromisoformat(FIRST_PASS.get(site.name, spec.start.isoformat()))
     out = []
-    for orbit, offset, hour in _orbits_for(site):
+    for orbit, offset, hour in orbits_for(site):
         day = spec.start + timedelta(days=offset)
         while day <= spec.end:
             if day >= first:
@@ -104,7 +104,7 @@ def _rng(spec: ScenarioSpec, *keys: int | str) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
-class _Landscape:
+class Landscape:
     clutter_vv: np.ndarray  # mean sigma0, linear
     slots_site: np.ndarray  # (n, 2) pixel indices in fill order
     slots_ring: np.ndarray
@@ -122,7 +122,7 @@ def _lattice_slots(mask: np.ndarray, centres: np.ndarray, step: tuple[int, int])
     return np.stack([ys[order], xs[order]], axis=1)
 
 
-def _landscape(spec: ScenarioSpec, site: Site, grid: SiteGrid) -> _Landscape:
+def landscape(spec: ScenarioSpec, site: Site, grid: SiteGrid) -> Landscape:
     rng = _rng(spec, "landscape", site.name)
     ny, nx = grid.shape
     texture = gaussian_filter(rng.standard_normal((ny, nx)), 6.0)
@@ -140,14 +140,22 @@ def _landscape(spec: ScenarioSpec, site: Site, grid: SiteGrid) -> _Landscape:
     ring_pts = np.argwhere(masks.ring)
     ring_centres = ring_pts[rng.choice(len(ring_pts), size=6, replace=False)]
     slots_ring = _lattice_slots(masks.ring, ring_centres.astype(float), (2, 2))
-    return _Landscape(clutter, slots_site, slots_ring)
+    return Landscape(clutter, slots_site, slots_ring)
 
 
-def simulate_pass(spec: ScenarioSpec, site: Site, grid: SiteGrid, p: Pass, land: _Landscape):
-    """(VV, VH) linear intensity ``(2, y, x)`` float32 for one pass."""
+def simulate_pass(
+    spec: ScenarioSpec,
+    site: Site,
+    grid: SiteGrid,
+    p: Pass,
+    land: Landscape,
+    vehicles: tuple[int, int],
+) -> np.ndarray:
+    """(VV, VH) linear intensity ``(2, y, x)`` float32 for one pass with ``vehicles`` =
+    (in the site polygon, in the ring)."""
     day = p.acquired_utc.date()
     rng = _rng(spec, "pass", site.name, p.relative_orbit, day.toordinal())
-    n_site, n_ring = vehicles_on(site.name, day)
+    n_site, n_ring = vehicles
     geometry_gain = 1.0 if p.relative_orbit in (21, 94) else 0.8  # incidence-angle difference
     vv = land.clutter_vv * geometry_gain * wetness_factor(day)
     target = np.zeros(grid.shape, np.float32)
@@ -221,15 +229,16 @@ def build_scenes(
     """
     sites = scenario_sites(spec)
     plan = [(s, p) for s in sites for p in passes(spec, s)]
-    landscapes: dict[str, tuple[SiteGrid, _Landscape]] = {}
+    landscapes: dict[str, tuple[SiteGrid, Landscape]] = {}
     for i, (site, p) in enumerate(plan):
         path = scene_path(folder, p)
         if not path.exists():
             if site.name not in landscapes:
                 grid = grid_for_site(site, spec.res_m, spec.margin_km)
-                landscapes[site.name] = (grid, _landscape(spec, site, grid))
+                landscapes[site.name] = (grid, landscape(spec, site, grid))
             grid, land = landscapes[site.name]
-            write_scene(path, simulate_pass(spec, site, grid, p, land), grid, p, spec)
+            data = simulate_pass(spec, site, grid, p, land, vehicles_on(site.name, p.acquired_utc.date()))
+            write_scene(path, data, grid, p, spec)
         if progress is not None:
             progress(i + 1, len(plan))
         yield path

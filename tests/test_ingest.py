@@ -1,0 +1,95 @@
+"""Ingest: idempotent, detects changed files, skips corrupt ones, reports no-overlap scenes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+from forcewatch.pipeline import ingest
+from forcewatch.store import repo
+from forcewatch.store.db import open_store
+from tests.helpers import tiny_project
+
+
+def _scene_rows(project) -> int:
+    store = open_store(project.store_url)
+    try:
+        return repo.count_rows(store, "scenes")
+    finally:
+        store.dispose()
+
+
+def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    first = ingest(project, [imagery])
+    assert first.new > 0 and not first.errors
+    n = _scene_rows(project)
+    second = ingest(project, [imagery])
+    assert (second.new, second.changed, second.unchanged) == (0, 0, first.new)
+    assert _scene_rows(project) == n
+
+
+def test_changed_file_is_detected_and_replaced(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    victim = sorted(imagery.rglob("*.tif"))[0]
+    with rasterio.open(victim, "r+") as ds:
+        data = ds.read()
+        ds.write(data * 1.5)
+    again = ingest(project, [imagery])
+    assert again.changed == 1
+    assert _scene_rows(project) == again.unchanged + 1
+
+
+def test_corrupt_and_truncated_files_are_skipped_not_fatal(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "garbage.tif").write_bytes(b"not a tiff at all")
+    src = sorted(imagery.rglob("*.tif"))[0]
+    blob = src.read_bytes()
+    (bad / "truncated.tif").write_bytes(blob[: len(blob) // 3])
+    summary = ingest(project, [bad, imagery])
+    assert len(summary.errors) == 2
+    assert all("bad/" in e or "bad\\" in e for e in summary.errors)
+    assert summary.new == len(list(imagery.rglob("*.tif")))
+
+
+def test_duplicate_bytes_elsewhere_are_not_registered_twice(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    src = sorted(imagery.rglob("*.tif"))[0]
+    copy_dir = tmp_path / "copies"
+    copy_dir.mkdir()
+    shutil.copyfile(src, copy_dir / src.name)
+    summary = ingest(project, [copy_dir])
+    assert summary.duplicate == 1 and summary.new == 0
+
+
+def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    far = tmp_path / "far"
+    far.mkdir()
+    profile = dict(driver="GTiff", width=8, height=8, count=1, dtype="float32",
+                   crs="EPSG:32633", transform=from_origin(500000, 6000000, 10, 10))
+    with rasterio.open(far / "x.tif", "w", **profile) as ds:
+        ds.write(np.ones((1, 8, 8), np.float32))
+        ds.update_tags(ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5")
+    summary = ingest(project, [far])
+    assert summary.new == 1 and summary.no_overlap == [str(far / "x.tif")]
+
+
+def test_undated_raster_gets_a_clear_error(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    d = tmp_path / "nodate"
+    d.mkdir()
+    profile = dict(driver="GTiff", width=4, height=4, count=1, dtype="float32",
+                   crs="EPSG:32633", transform=from_origin(500000, 6000000, 10, 10))
+    with rasterio.open(d / "x.tif", "w", **profile) as ds:
+        ds.write(np.ones((1, 4, 4), np.float32))
+    summary = ingest(project, [d])
+    assert len(summary.errors) == 1 and "filename_pattern" in summary.errors[0]
