@@ -48,6 +48,15 @@ class Source:
         return list(self.project.config.sites.bands_km)
 
 
+def is_simulated(source: Source) -> bool:
+    """Whether the project is marked simulated or any stored scene is simulated."""
+    if source.simulated_by_config:
+        return True
+    q = select(t.scenes.c.id).where(t.scenes.c.simulated.is_(True)).limit(1)
+    with source.store.connect() as conn:
+        return conn.execute(q).first() is not None
+
+
 def open_source(project_or_store: Project | Store | str | Path) -> Source:
     """A Source from a Project, an open Store, a store URL or a project folder.
 
@@ -113,8 +122,17 @@ class Evidence:
         return sorted(hashes)
 
 
-def detections_frame(store: Store, site_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """Detections with their site name: one row per detected object, UTC times."""
+def scene_row(store: Store, scene_id: str) -> dict[str, Any] | None:
+    """One stored scene by id (href, polarisations, units, ...), or None."""
+    with store.connect() as conn:
+        row = conn.execute(select(t.scenes).where(t.scenes.c.id == scene_id)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def detections_frame(
+    store: Store, site_ids: Sequence[int] | None = None, scene_id: str | None = None
+) -> pd.DataFrame:
+    """Detections with their site name (optionally of some sites or one scene), UTC times."""
     q = select(
         t.detections.c.id,
         t.detections.c.site_id,
@@ -130,6 +148,8 @@ def detections_frame(store: Store, site_ids: Sequence[int] | None = None) -> pd.
     ).join(t.sites, t.sites.c.id == t.detections.c.site_id, isouter=True)
     if site_ids:
         q = q.where(t.detections.c.site_id.in_(list(site_ids)))
+    if scene_id is not None:
+        q = q.where(t.detections.c.scene_id == scene_id)
     with store.connect() as conn:
         df = pd.DataFrame(conn.execute(q.order_by(t.detections.c.id)).mappings().all())
     if df.empty:
@@ -145,7 +165,8 @@ def runs_list(store: Store) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _latest_states(states: pd.DataFrame) -> dict[str, str]:
+def latest_states_of(states: pd.DataFrame) -> dict[str, str]:
+    """Site name to its latest fused state (else the latest state of any geometry)."""
     if states.empty:
         return {}
     fused = states[states["geometry_key"] == FUSED_KEY]
@@ -161,10 +182,12 @@ def load_evidence(
     source: Source,
     site_names: Sequence[str] | None = None,
     claim_ids: Sequence[str] | None = None,
+    with_measurements: bool = True,
 ) -> Evidence:
     """Read everything a publication shows, optionally only some sites and claims.
 
-    Raises InputError when a named site or claim is not in the store.
+    ``with_measurements`` False leaves the measurements and detections empty (faster pages
+    that show no series). Raises InputError when a named site or claim is not in the store.
     """
     store = source.store
     sites = repo.list_sites(store, site_names)
@@ -182,7 +205,9 @@ def load_evidence(
     kept = {str(c.get("id")) for c in claims}
     verdicts = [v for v in repo.list_verdicts(store) if str(v.get("claim_id")) in kept]
     scenes = repo.scenes_frame(store)
-    measurements = repo.measurements_frame(store, ids or None)
+    measurements = (
+        repo.measurements_frame(store, ids or None) if with_measurements else pd.DataFrame()
+    )
     states = repo.states_frame(store)
     if not states.empty:
         states = states[states["site_id"].isin(ids)]
@@ -197,13 +222,13 @@ def load_evidence(
         scenes=scenes,
         measurements=measurements,
         states=states,
-        detections=detections_frame(store, ids or None),
+        detections=detections_frame(store, (ids or None) if with_measurements else [-1]),
         claims=claims,
         verdicts=verdicts,
         runs=runs_list(store),
         simulated=simulated,
         bands_km=source.bands_km,
-        latest_state=_latest_states(states),
+        latest_state=latest_states_of(states),
     )
 
 
