@@ -315,8 +315,8 @@ def measurements_frame(store: Store, site_ids: Sequence[int] | None = None) -> p
 
 
 def replace_states(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Replace all series states computed with ``params_hash``."""
-    conn.execute(delete(t.series_states).where(t.series_states.c.params_hash == params_hash))
+    """Replace the series states (derived data: states of older parameters go too)."""
+    conn.execute(delete(t.series_states))
     if rows:
         conn.execute(
             insert(t.series_states),
@@ -373,7 +373,8 @@ def list_claims(store: Store) -> list[dict[str, Any]]:
 
 
 def replace_verdicts(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
-    conn.execute(delete(t.verdicts).where(t.verdicts.c.params_hash == params_hash))
+    """Replace the verdicts (derived data: verdicts of older parameters go too)."""
+    conn.execute(delete(t.verdicts))
     for r in rows:
         conn.execute(
             insert(t.verdicts).values(
