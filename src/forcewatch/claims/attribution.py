@@ -1,0 +1,538 @@
+"""Attribution: who says what in one sentence.
+
+A ``Sentence`` finds the speakers it names (``speakers.speaker_mentions``), takes out claims by
+others quoted in passing ("Russia's claims of a pull-back", "claims made by the Kremlin that it
+was pulling back"), pairs reporting verbs with speakers ("X said", "according to X", '"...,"
+said X', "..., saying"), resolves pronouns and "the group" against earlier speakers
+(``Discourse``), gives each attribution its words, and drops a speaker nested inside another's
+words (a newspaper relaying a named source gives way to the source). It also finds the date of
+each statement ("said on Friday", "Earlier Wednesday,", "a day after").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from forcewatch.claims import lexicon as lx
+from forcewatch.claims.dates import anchor_offset_days, find_dates
+from forcewatch.claims.model import ClaimKind
+from forcewatch.claims.reading import OPERATIONAL_KINDS, find_triggers
+from forcewatch.claims.speakers import SpeakerEntry, canonical_speaker, speaker_mentions
+from forcewatch.claims.text import fold
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A resolved speaker: canonical name, the words used, role and side (see speakers.py)."""
+
+    canonical: str
+    raw: str
+    role: str
+    side: str | None
+    military_voice: str | None = None
+    resolved: bool = False  # reached through a pronoun or "the group"
+
+    def name_for(self, kind: ClaimKind) -> str:
+        """Canonical name; a state's operational claims go to its defence ministry."""
+        if self.military_voice and kind in OPERATIONAL_KINDS:
+            return self.military_voice
+        return self.canonical
+
+
+def _speaker(entry: SpeakerEntry, raw: str) -> Speaker:
+    return Speaker(entry.canonical, raw, entry.role, entry.side, entry.military_voice)
+
+
+_ADVERBS = (
+    r"has|have|had|also|later|previously|repeatedly|again|publicly|reportedly|separately|further"
+    r"|then|once|yesterday|today|earlier|recently|already|too|would|will|did|does|on\s+\w+day"
+    r"|\w+day|last\s+\w+|this\s+\w+|taken|captured|released|published|collected|acquired"
+    r"|on\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?|on\s+\d{1,2}\s+[A-Z][a-z]{2,8}"
+    r"|obtained"
+)
+_APPOSITIVE = r"\s*,\s*(?:who|which|speaking|writing|talking|addressing|appearing)\b[^,]{0,80},"
+_GAP = re.compile(rf"^(?:{_APPOSITIVE})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
+_WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
+_APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
+_RELATIVE_GAP = re.compile(r"^\s+(?:[\w']+\s+){0,4}(?:that|which)\s+$", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?P<w>he|she|they|it)\s*$", re.IGNORECASE)
+_ANAPHOR_WORDS = (
+    r"group|firm|company|tank|report|statement|officials?|ministry|minister"
+    r"|spokes(?:man|woman|person)|analysts?|researchers|agency|president|secretary|diplomat|envoy"
+    r"|ambassador|commander|general|sources?|leader|latter"
+)
+_ANAPHOR = re.compile(
+    r"\bthe\s+(?:(?:consulting|research|analytical|think|defen[cs]e|foreign|military|intelligence"
+    rf"|senior|same)\s+)?(?P<w>{_ANAPHOR_WORDS})\s*$",
+    re.IGNORECASE,
+)
+_ROLE_WORD = (
+    r"officials?|spokes(?:man|woman|person)|analysts?|experts?|sources?|diplomats?|researchers?"
+    r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
+    r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
+)
+_GENERIC = re.compile(
+    rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
+    rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
+    rf"|armed|forces|deputy|prime|chief|national|state|interior|western|european|{_ROLE_WORD})\s+)"
+    rf"{{0,6}}(?:[A-Z][\w'-]+|{_ROLE_WORD}))\s*$"
+)
+_NOT_SPEAKER = re.compile(
+    r"^(?:it|this|that|there|these|those|the|a|an|we|i|you|he|she|they|but|and|however|earlier"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december)$",
+    re.IGNORECASE,
+)
+_ANAPHOR_ROLES = {
+    "group": ("analyst", "body"), "firm": ("analyst", "body"), "company": ("analyst", "body"),
+    "tank": ("analyst",), "report": ("analyst", "media"), "statement": ("body", "state"),
+    "official": ("anonymous",), "officials": ("anonymous",), "source": ("anonymous",),
+    "sources": ("anonymous",), "ministry": ("body",), "analyst": ("analyst", "anonymous"),
+    "analysts": ("analyst", "anonymous"), "researchers": ("analyst",), "agency": ("body",),
+    "he": ("person",), "she": ("person",), "they": ("anonymous", "state", "body", "analyst"),
+    "it": ("body", "state", "analyst", "media"),
+    "latter": ("state", "body", "person", "anonymous"),
+}  # fmt: skip
+
+
+@dataclass
+class Attribution:
+    speaker: Speaker
+    left: int  # leftmost character of speaker and verb
+    right: int  # rightmost character of speaker and verb
+    verb: str
+    verb_start: int
+    verb_end: int
+    backward: bool = False  # the speaker's words precede the attribution
+    content: tuple[int, int] = (0, 0)
+    antecedent: str = ""
+    prefix: tuple[int, int] | None = None  # words before the speaker, for '"A," X said, "B."'
+    dropped: bool = False
+    inherited: bool = False  # "..., saying": the speaker of the previous attribution
+
+
+@dataclass
+class Embedded:
+    speaker: Speaker
+    start: int
+    end: int
+    body: str
+
+
+@dataclass
+class Discourse:
+    """What earlier sentences of the article tell about speakers: who was named (for "he",
+    "the group"), and the last analyst whose imagery "the images" may be."""
+
+    published_on: date
+    history: list[Speaker] = field(default_factory=list)
+    last_analyst: Speaker | None = None
+    last_speaker: Speaker | None = None  # of the previous sentence, for a quotation going on
+
+
+def _resolve(word: str, history: Sequence[Speaker]) -> Speaker | None:
+    """The earlier speaker a pronoun or "the group" refers to: the latest of a fitting role.
+    "The ministry" with no ministry before it is the defence ministry of the latest state."""
+    word = word.lower()
+    roles = _ANAPHOR_ROLES.get(word, ("person", "body", "state", "analyst", "anonymous"))
+    for role in roles:
+        for sp in reversed(history):
+            if sp.role == role and (word != "ministry" or "Ministry" in sp.canonical):
+                return Speaker(sp.canonical, sp.raw, sp.role, sp.side, sp.military_voice, True)
+    if word in ("ministry", "statement"):
+        for sp in reversed(history):
+            if sp.military_voice:
+                return Speaker(sp.military_voice, sp.raw, "body", sp.side, None, True)
+    return None
+
+
+class Sentence:
+    """One sentence: its mentions, claims quoted in passing, attributions and claims."""
+
+    def __init__(self, original: str, discourse: Discourse) -> None:
+        self.orig = original
+        self.text = fold(original)
+        self.discourse = discourse
+        self.mentions = self._known_mentions()
+        self.embedded: list[Embedded] = []
+        self.atts: list[Attribution] = []
+
+    def _known_mentions(self) -> list[tuple[int, int, Speaker]]:
+        merged: list[tuple[int, int, SpeakerEntry]] = []
+        for m in speaker_mentions(self.text):
+            if (
+                merged
+                and merged[-1][2] is m.entry
+                and not self.text[merged[-1][1] : m.start].strip(" ,")
+            ):
+                merged[-1] = (merged[-1][0], m.end, m.entry)
+            else:
+                merged.append((m.start, m.end, m.entry))
+        return [(s, e, _speaker(entry, self.orig[s:e])) for s, e, entry in merged]
+
+    def _history_before(self, pos: int) -> list[Speaker]:
+        here = [sp for s, e, sp in self.mentions if e <= pos and sp.role not in ("imagery",)]
+        return self.discourse.history + here
+
+    def _mask(self, start: int, end: int) -> None:
+        self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+
+    # claims by others quoted in passing ------------------------------------------------------
+    _NOUN = r"(?:claims?|announcements?|assertions?|statements?|reports?|assurances?|insistence)"
+    _HEDGE = (
+        r"(?:purported|claimed|alleged|announced|so-called|supposed|declared|promised|reported"
+        r"|stated|partial|troop|military|full|latest|earlier|recent)"
+    )
+    _BODY = r"(?P<body>[^,.;:\"]{3,120})"
+    _POSSESSIVE = re.compile(
+        rf"^'s\s+(?:{_HEDGE}\s+){{0,3}}(?:(?P<wd>withdrawal|pull-?\s?back|pull-?out|drawdown"
+        rf"|de-?escalation)(?:\s+(?:announcement|claims?|plans?))?|{_NOUN}(?:\s+(?:made\s+)?"
+        rf"(?:that|of|about)\s+{_BODY})?)",
+        re.IGNORECASE,
+    )
+    _BY = re.compile(rf"{_NOUN}\s+(?:made\s+)?by\s+$", re.IGNORECASE)
+    _BY_BODY = re.compile(rf"^\s+(?:that|of)\s+{_BODY}", re.IGNORECASE)
+    _ADJECTIVAL = re.compile(
+        rf"\bthe\s+(?P<adj>Russian|Belarusian|Kremlin|Moscow)\s+{_NOUN}\s+(?:that|of)\s+{_BODY}"
+    )
+    _UNOWNED = re.compile(
+        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?)\s+(?:about|of)\s+{_BODY}",
+        re.IGNORECASE,
+    )
+    _LATTER = re.compile(r"\bthe\s+latter(?='s)", re.IGNORECASE)
+
+    def find_embedded(self) -> None:
+        owners = [
+            (s, e, sp) for s, e, sp in self.mentions if sp.role in ("state", "body", "person")
+        ]
+        for m in self._LATTER.finditer(self.text):
+            ref = _resolve("latter", self._history_before(m.start()))
+            if ref is not None:
+                owners.append((m.start(), m.end(), ref))
+        for start, end, sp in owners:
+            tail = self.text[end:]
+            if (poss := self._POSSESSIVE.match(tail)) is not None:
+                body = poss.group("wd") or poss.group("body") or ""
+                self._add_embedded(sp, start, end + poss.end(), body)
+            elif (by := self._BY.search(self.text[:start])) and (b := self._BY_BODY.match(tail)):
+                self._add_embedded(sp, by.start(), end + b.end(), b.group("body"))
+        for m in self._ADJECTIVAL.finditer(self.text):
+            adj = {"Russian": "Russia", "Moscow": "Moscow", "Kremlin": "the Kremlin"}.get(
+                m.group("adj"), "Minsk"
+            )
+            found = speaker_mentions(adj)
+            if found:
+                sp = _speaker(found[0].entry, " ".join(m.group(0).split()[:3]))
+                self._add_embedded(sp, m.start(), m.end(), m.group("body"))
+        for m in self._UNOWNED.finditer(self.text):
+            if find_triggers(m.group("body")):
+                self._mask(m.start(), m.end())
+
+    def _add_embedded(self, sp: Speaker, start: int, end: int, body: str) -> None:
+        if any(e.start <= start < e.end for e in self.embedded):
+            return
+        self.embedded.append(Embedded(sp, start, end, body))
+        self._mask(start, end)
+        self.mentions = [(s, e, m) for s, e, m in self.mentions if e <= start or s >= end]
+
+    # attributions -------------------------------------------------------------------------------
+    def _speaker_before(self, pos: int, verb: str) -> tuple[int, Speaker] | None:
+        before = self.text[:pos]
+        evidence = bool(lx.EVIDENCE_VERB.match(verb))
+        shows = bool(lx.SHOW_VERB.match(verb))
+        # "X, speaking in Kyiv on Jan. 28, said": the speaker is before the apposition
+        appos = _APPOSITION.search(before)
+        for s, e, sp in reversed(self.mentions):
+            if appos is not None and e > appos.start():
+                continue
+            if e > pos:
+                continue
+            gap = before[e:]
+            if _GAP.match(gap) or (evidence and _RELATIVE_GAP.match(gap)):
+                if shows and sp.role not in ("imagery", "analyst", "anonymous", "body"):
+                    return None
+                if sp.role == "imagery":
+                    sp = self._imagery_source(sp, e)
+                return s, sp
+            break
+        stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
+        for rx in (_ANAPHOR, _PRONOUN):
+            if (m := rx.search(stripped)) is not None:
+                word = m.group("w")
+                if word.lower() in ("report", "statement") or verb.lower() != "read":
+                    ref = _resolve(word, self._history_before(m.start()))
+                    if ref is not None and not (shows and ref.role == "person"):
+                        return m.start(), ref
+                    described = m.group(0).split()
+                    if ref is None and len(described) > 2 and not shows:
+                        raw = " ".join(described)  # "the defence ministry", nobody before it
+                        return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
+                return None
+        if verb.lower() == "read" or shows:
+            return None
+        m = _GENERIC.search(stripped)
+        if m is None:
+            return None
+        raw = m.group("sp")
+        words = raw.split()
+        if _NOT_SPEAKER.match(words[-1]) or (
+            len(words) < 2 and not re.search(_ROLE_WORD, raw, re.IGNORECASE)
+        ):
+            return None
+        if words[0].lower() in ("it", "this", "there", "that") or (
+            m.start() == 0 and len(words) == 1
+        ):
+            return None
+        return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
+
+    def _imagery_source(self, sp: Speaker, end: int) -> Speaker:
+        """Imagery "from Maxar" or "the images" after an analyst spoke: that analyst."""
+        after = re.match(
+            r"^\s+(?:from|by|(?:released|provided|taken|captured)\s+by)\s+", self.text[end:]
+        )
+        start = next(s for s, e, m in self.mentions if e == end)
+        for s, e, other in self.mentions:
+            if other.role != "analyst":
+                continue
+            if (after and s == end + after.end()) or re.fullmatch(
+                r"(?:'s)?\s*", self.text[e:start]
+            ):
+                return other
+        last = self.discourse.last_analyst
+        if last is not None and re.match(r"(?i)the\s", sp.raw):
+            return Speaker(last.canonical, sp.raw, last.role, last.side, None, True)
+        return sp
+
+    _AFTER = re.compile(r"^\s*(?:the\s+)?")
+
+    def _speaker_after(self, pos: int) -> tuple[int, Speaker] | None:
+        """A speaker named right after ``pos``: '..., said Blinken', 'according to the ...'."""
+        m = self._AFTER.match(self.text[pos:])
+        at = pos + (m.end() if m else 0)
+        for s, e, sp in self.mentions:
+            if pos <= s <= at:
+                return e, sp
+        tail = self.text[pos:]
+        found = re.match(
+            rf"^\s*(?:(?:the\s+(?P<w>{_ANAPHOR_WORDS}))|(?P<p>he|she|they|it))\b",
+            tail,
+            re.IGNORECASE,
+        )
+        if found is not None:
+            ref = _resolve(found.group("w") or found.group("p"), self._history_before(pos))
+            if ref is not None:
+                return pos + found.end(), ref
+        generic = re.match(
+            rf"^\s*(?P<sp>(?:an?\s+|the\s+)?(?:[\w'-]+\s+){{0,4}}?(?:{_ROLE_WORD}))\b", tail
+        )
+        if generic is not None:
+            raw = generic.group("sp").strip()
+            return pos + generic.end(), Speaker(canonical_speaker(raw), raw, "generic", None)
+        return None
+
+    _QUOTATION = re.compile(r"^\s*[\"'][^\"]*[\"']\s*$")
+
+    def _continued_quotation(self) -> None:
+        """A sentence that is all quotation, right after an attributed one, is the same
+        speaker's: '"We see the opposite," a diplomat said. "More are arriving."'"""
+        last = self.discourse.last_speaker
+        if last is not None and not self.atts and self._QUOTATION.match(self.text):
+            sp = Speaker(last.canonical, last.raw, last.role, last.side, last.military_voice, True)
+            end = len(self.text)
+            self.atts.append(Attribution(sp, end, end, "said", end, end, backward=True))
+
+    def find_attributions(self) -> None:
+        for m in lx.REPORTING_VERB.finditer(self.text):
+            verb, vs, ve = m.group("verb"), m.start(), m.end()
+            if any(e.start <= vs < e.end for e in self.embedded):
+                continue
+            if verb.lower().startswith("according"):
+                found = self._speaker_after(ve)
+                if found:
+                    self.atts.append(Attribution(found[1], vs, found[0], verb, vs, ve, True))
+                continue
+            previous = self.atts[-1] if self.atts else None
+            participle = verb.lower().endswith("ing") or bool(
+                re.search(r"\band\s+(?:(?:has|have|had|also)\s+)*$", self.text[:vs])
+            )
+            if participle and previous is not None:
+                self.atts.append(
+                    Attribution(previous.speaker, vs, ve, verb, vs, ve, inherited=True)
+                )
+                continue
+            before = self._speaker_before(vs, verb)
+            if before is not None:
+                self.atts.append(Attribution(before[1], before[0], ve, verb, vs, ve))
+                continue
+            if lx.INVERTIBLE.match(verb) and re.search(r"[,\"']\s*$", self.text[:vs]):
+                after = self._speaker_after(ve)
+                if after is not None:
+                    self.atts.append(Attribution(after[1], vs, after[0], verb, vs, ve, True))
+
+    _OBJECT = re.compile(
+        r"^\s*(?:(?:reporters|journalists|parliament|lawmakers|the\s+\w+(?:\s+\w+)?|[A-Z][\w.]*"
+        r"(?:\s+[A-Z][\w.]*)*)(?=[\s:,\"']))?",
+    )
+    _TRIVIAL = re.compile(
+        r"^[\s,.:;\"'-]*(?:(?:on|in|at|during|an?|the|that|to|reporters|journalists|parliament"
+        r"|earlier|later|address|interview|statement|briefing|conference|press|news|\w+day|today"
+        r"|yesterday|this|last|week|morning|evening|night|[A-Z][\w.]*)[\s,.:;\"'-]*)*$"
+    )
+
+    # '..., the Pentagon said Thursday, while Kyiv said ...': the words before are the Pentagon's
+    _AFTER_CLAUSE = re.compile(
+        r",\s*(?:while|but|and|as|although|though|whereas|adding|citing)\b.*$", re.DOTALL
+    )
+    _CUT = re.compile(
+        r",\s+(?:raising|prompting|sparking|fuell?ing|adding\s+to|amid|as\s+(?!many|much|well|early))\b"
+    )
+    _RELATIVE = re.compile(r"(?P<ante>(?:[\w'-]+\s+){0,3}[\w'-]+),?\s+(?:that|which)\s+$")
+    _AUX = re.compile(r"^\s*(?:will|would|is|are|was|were|has|have|had|could|should|can|may)\b")
+
+    def _content_start(self, a: Attribution) -> int:
+        telling = a.verb.lower() in ("told", "tells", "telling", "tell")
+        obj = self._OBJECT.match(self.text[a.verb_end :]) if telling else None
+        return a.verb_end + (obj.end() if obj else 0)
+
+    def assign_content(self) -> None:
+        """Give each attribution its words; drop speakers nested in another's words."""
+        n = len(self.text)
+        for a, b in zip(self.atts, self.atts[1:], strict=False):
+            # "X said (that) Y believed ...": Y speaks inside X's words; a comma or a quotation
+            # mark between them ('what they say," a diplomat said') makes them two statements
+            between = self.text[self._content_start(a) : b.left]
+            nested = self._TRIVIAL.match(between) and not re.search(r"[,;:\"']", between)
+            if nested and not (a.backward or b.backward or a.dropped or b.inherited):
+                self._contain(a, b)
+        live = [a for a in self.atts if not a.dropped]
+        for i, a in enumerate(live):
+            nxt = live[i + 1].left if i + 1 < len(live) else n
+            according = a.verb.lower().startswith("according")
+            if according and a.left <= 3:
+                comma = self.text.find(",", a.right)
+                a.content, a.backward = ((comma + 1 if comma >= 0 else a.right), nxt), False
+            elif according and not self._TRIVIAL.match(self.text[a.right : nxt]):
+                a.prefix, a.content = (0, a.left), (a.right, nxt)
+            elif a.backward:
+                a.content = (0, a.left)
+            else:
+                start = self._content_start(a)
+                after = self._AFTER_CLAUSE.sub("", self.text[start:nxt])
+                if self._TRIVIAL.match(after):
+                    a.backward, a.content = True, (0, a.left)
+                elif re.match(r"^\s*,\s*[\"']", self.text[start:nxt]) and re.search(
+                    r"[\"'],?\s*$", self.text[: a.left]
+                ):
+                    a.prefix, a.content = (0, a.left), (start, nxt)
+                else:
+                    cut = self._CUT.search(self.text, start, nxt)
+                    a.content = (start, cut.start() if cut else nxt)
+                    rel = self._RELATIVE.search(self.text[: a.left])
+                    if rel and self._AUX.match(self.text[start:nxt]):
+                        a.antecedent = rel.group("ante")
+        for i, a in enumerate(live):
+            if a.backward and not a.dropped:
+                for b in live[:i]:
+                    if not b.dropped and b.left >= a.content[0] and b.right <= a.content[1]:
+                        self._contain(a, b)
+
+    def _contain(self, outer: Attribution, inner: Attribution) -> None:
+        if outer.speaker.role == "media" and inner.speaker.role != "media":
+            outer.dropped = True
+        else:
+            inner.dropped = True
+
+    # dates ----------------------------------------------------------------------------------------
+    _HEAD = re.compile(r"^[^\"':]{0,40}?\bthat\b")
+
+    def _head(self, a: Attribution) -> str:
+        """Words between a forward attribution's verb and its content: "said on Friday that"."""
+        after = self.text[a.verb_end : a.content[1]]
+        if (m := self._HEAD.match(after)) is not None:
+            return m.group(0)
+        first = find_dates(after[:30], self.discourse.published_on)
+        return after[: first[0].end] if first and first[0].start <= 6 else ""
+
+    def stated_dates(self) -> list[tuple[date | None, int | None]]:
+        """Per attribution: the explicit date of the statement, or an offset to the next one."""
+        out: list[tuple[date | None, int | None]] = []
+        prev_end = 0
+        for a in self.atts:
+            if a.inherited and out:
+                out.append(out[-1])
+                continue
+            if a.backward:
+                later = [b.left for b in self.atts if b.left > a.right and not b.dropped]
+                region = self.text[a.left : min(later, default=len(self.text))]
+            else:
+                lead = self.text[prev_end : a.left]
+                lead = lead if re.search(r",\s*$", lead) and len(lead) <= 90 else ""
+                region = lead + " " + self.text[a.left : a.verb_end] + self._head(a)
+            region = _WHO_CLAUSE.sub(" ", region)  # "X, who met Y on Monday, said"
+            found = find_dates(region, self.discourse.published_on)
+            offset = None if found else anchor_offset_days(self.text[: a.left])
+            out.append((found[0].day if found else None, offset))
+            if not a.dropped:
+                prev_end = max(prev_end, a.content[1] if not a.backward else a.right)
+        for i, (day, offset) in enumerate(out):
+            if day is None and offset is not None and i + 1 < len(out):
+                nxt_day = out[i + 1][0]
+                if nxt_day is None:
+                    past = lx.PAST_VERB.search(self.atts[i + 1].verb) is not None
+                    nxt_day = self.discourse.published_on - timedelta(days=1 if past else 0)
+                out[i] = (nxt_day + timedelta(days=offset), None)
+        return out
+
+    # what the extractor reads -------------------------------------------------------------------
+    def analyse(self) -> Sentence:
+        """Find claims quoted in passing, attributions and each attribution's words."""
+        self.find_embedded()
+        self.find_attributions()
+        self._continued_quotation()
+        self.assign_content()
+        return self
+
+    def live(self) -> list[Attribution]:
+        """The attributions kept after nesting, in order."""
+        return [a for a in self.atts if not a.dropped]
+
+    def words_of(self, a: Attribution) -> str:
+        """What ``a``'s speaker said: its content, with a relative clause's antecedent
+        ("exercises that Minsk says will end ...") and the part of a split quotation before it."""
+        c0, c1 = a.content
+        words = (a.antecedent + " " if a.antecedent else "") + self.text[c0:c1]
+        if a.prefix is not None:
+            words = self.text[a.prefix[0] : a.prefix[1]] + " " + words
+        return words
+
+    _CLAUSE = re.compile(r";|,\s+(?:while|whereas|but)\s+|\s+-\s+(?:but\s+)?")
+
+    def unattributed_clauses(self) -> list[str]:
+        """Clauses no speaker and no quoted claim covers: the outlet's own voice."""
+        free = [True] * len(self.text)
+        spans = [(a.left, a.right) for a in self.live()] + [a.content for a in self.live()]
+        spans += [a.prefix for a in self.live() if a.prefix is not None]
+        spans += [(e.start, e.end) for e in self.embedded]
+        for s, e in spans:
+            free[s:e] = [False] * (e - s)
+        text = "".join(c if f else "\x00" for c, f in zip(self.text, free, strict=True))
+        return [
+            clause
+            for segment in re.findall(r"[^\x00]+", text)
+            for clause in self._CLAUSE.split(segment)
+            if len(clause.split()) >= 4
+        ]
+
+    def remember(self) -> None:
+        """Add this sentence's speakers to the discourse (for later pronouns)."""
+        for _, _, sp in self.mentions:
+            if sp.role != "imagery":
+                self.discourse.history.append(sp)
+        live = self.live()
+        for a in live:
+            if a.speaker.role == "analyst":
+                self.discourse.last_analyst = a.speaker
+        self.discourse.last_speaker = live[-1].speaker if live else None

@@ -1,0 +1,387 @@
+"""Word lists for claim extraction: reporting verbs, kind triggers, units, forces, places, clutter.
+
+Every list is a regular expression over text whose typographic characters were folded to ASCII
+(curly quotes and apostrophes to straight ones, dashes to '-'); all are case-insensitive unless
+marked ``(?-i:...)``. Kept apart from the extractor so they can grow without touching its logic.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forcewatch.claims.model import ClaimKind, Force
+
+I = re.IGNORECASE  # noqa: E741
+
+# --- reporting verbs -----------------------------------------------------------------------
+# Verbs that attribute what follows (or precedes) to a speaker. Denial verbs make a denial.
+DENIAL_VERBS = (
+    r"denied|denies|deny|denying|rejected|rejects|rejecting|dismissed|dismisses|dismissing"
+    r"|disputed|disputes|disputing|refuted|refutes|cast(?:ing)?\s+doubt\s+on"
+    r"|pushed\s+back\s+on|pushing\s+back\s+on|played\s+down|downplayed"
+)
+EVIDENCE_VERBS = (
+    r"showed|shows|show|shown|revealed|reveals|reveal|suggested|suggests|suggest"
+    r"|indicated|indicates|indicate|confirmed|confirms|confirm"
+)
+SAY_VERBS = (
+    r"said|says|say|saying|told|tells|telling|claimed|claims|claiming|announced|announces"
+    r"|announcing|warned|warns|warning|insisted|insists|insisting|reported|reports|reporting"
+    r"|wrote|writes|stated|added|adds|adding|noted|notes|noting|revealed|reveals|estimated"
+    r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
+    r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
+    r"|concluded|cautioned|stressed|read"
+)
+REPORTING_VERB = re.compile(
+    rf"\b(?P<verb>according\s+to|{DENIAL_VERBS}|{SAY_VERBS}|{EVIDENCE_VERBS})\b", I
+)
+SHOW_VERB = re.compile(r"^(?:show|shows|showed|shown|indicate|indicates|indicated)$", I)
+DENIAL_VERB = re.compile(rf"^(?:{DENIAL_VERBS})$", I)
+EVIDENCE_VERB = re.compile(rf"^(?:{EVIDENCE_VERBS})$", I)
+PARTICIPLE = re.compile(r"ing$|ing\s", I)
+# verbs that may follow their speaker at the end of a clause: '"...," said Blinken'
+INVERTIBLE = re.compile(
+    r"^(?:said|says|writes|wrote|reports|reported|added|adds|noted|claimed|claims|warned"
+    r"|insisted|stated|explained|continued|concluded|told)$",
+    I,
+)
+PAST_VERB = re.compile(r"ed$|^(?:said|told|wrote|showed|shown|read|cast)$", I)
+
+# --- kind triggers ---------------------------------------------------------------------------
+# (kind, verbal, pattern). Verbal triggers assert an event; nominal ones name it ("a build-up")
+# and only count with support (a force, number, place or direction) or in a speaker's words.
+_W = r"(?:[\w',.-]+\s+)"  # one word (or number) and its space
+TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
+    (kind, verbal, re.compile(rx, I))
+    for kind, verbal, rx in [
+        (ClaimKind.WITHDRAWAL, True, r"\bwithdr[ae]w(?:ing|n|s)?\b"),
+        (ClaimKind.WITHDRAWAL, True, rf"\bpull(?:ing|ed|s)?\s+{_W}{{0,3}}?(?:back|out)\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         r"\breturn(?:ing|ed|s)?\s+(?:back\s+)?to\s+(?:their\s+|its\s+)?(?:home\s+|permanent\s+)?"
+         r"(?:bases?|garrisons?|barracks|(?:places?|points?)\s+of\s+(?:permanent\s+)?deployment"
+         r"|permanent\s+(?:deployment\s+)?(?:points|locations|bases|garrisons))"),
+        (ClaimKind.WITHDRAWAL, True,
+         r"\b(?:head(?:ing|ed)?|go(?:ing)?|went|sent)\s+(?:back\s+)?home\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         rf"\b(?:return\s+of|back\s+to)\s+{_W}{{0,4}}?(?:to\s+)?(?:their\s+|its\s+)?(?:home\s+"
+         r"|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
+        (ClaimKind.WITHDRAWAL, True, r"\b(?:scal(?:e|ing|ed)\s+back|draw(?:ing|n)?\s+down)\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         rf"\b(?:mov|head|go|went|sent|travel|transferr?|return)\w*\s+{_W}{{0,3}}?to\s+(?:their\s+"
+         r"|its\s+)?(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations"
+         r"|stations)\b"),
+        (ClaimKind.WITHDRAWAL, True, r"\bde-?escalat(?:e|es|ed|ing)\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         rf"\b(?:no|not\s+a\s+single|none\s+of\s+the)\s+{_W}{{0,3}}?(?:soldiers?|troops?|units?"
+         r"|servicem[ae]n)\s+(?:\w+\s+){0,2}?(?:remain|stay)\w*"),
+        (ClaimKind.WITHDRAWAL, True,
+         r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:border|crimea|belarus"
+         r"|area|region|exercise|training\s+grounds?)\b"),
+        (ClaimKind.WITHDRAWAL, False,
+         r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
+        (ClaimKind.EXERCISE_END, True,
+         r"\b(?:exercises?|drills?|manoeuvres|maneuvers|war\s*games)\b[^.;]{0,60}?\b(?:end(?:s|ed"
+         r"|ing)?\b|finish|conclud|complet|wrap(?:ped|ping)?\s+up|(?:will|would|to|set\s+to)\s+"
+         r"(?:run|last|continue)\s+(?:from|until|till|through|to)|(?:are|were|is|was)\s+over\b"
+         r"|last(?:s|ing)?\s+(?:until|till|through))"),
+        (ClaimKind.EXERCISE_END, True,
+         rf"\b(?:complet|finish|conclud|end)\w*\s+{_W}{{0,3}}?(?:exercises?|drills?|manoeuvres"
+         r"|maneuvers)\b"),
+        (ClaimKind.EXERCISE_END, False,
+         rf"\bend\s+of\s+(?:the\s+)?{_W}{{0,2}}?(?:exercises?|drills?|manoeuvres|maneuvers)\b"),
+        (ClaimKind.ARRIVAL, True, r"\barriv(?:e|ed|es|ing)\b"),
+        (ClaimKind.ARRIVAL, True, r"\b(?:cross(?:ed|es|ing)?|pour(?:ed|ing)?)\s+into\b"),
+        (ClaimKind.ARRIVAL, True, r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:come|reached)\b"),
+        (ClaimKind.ARRIVAL, True, r"\b(?:turn(?:ed)?|show(?:ed)?)\s+up\b"),
+        (ClaimKind.ARRIVAL, False, r"\b(?:arrivals?|influx)\b"),
+        (ClaimKind.DEPLOYMENT, True,
+         r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
+         r"|placed|parked|lined\s+up)\b"),
+        (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
+        (ClaimKind.DEPLOYMENT, True, r"\bset\s+up\s+(?:camps?|positions|field)\b"),
+        (ClaimKind.DEPLOYMENT, True,
+         r"\b(?:flown|airlifted|ferried|transported|shipped|brought)\s+(?:in|into|to)\b"),
+        (ClaimKind.DEPLOYMENT, False, r"\b(?:deployments?|stationing)\b"),
+        # a state, not an event: "50 BTGs were already deployed near the border"
+        (ClaimKind.COUNT, True,
+         r"\b(?:are|were|is|was|remain(?:s|ed)?|ha(?:ve|s)\s+been)\s+(?:already\s+|now\s+"
+         r"|currently\s+|still\s+)?(?:deployed|stationed|positioned|based)\s+(?:at|near|in|on"
+         r"|along|around|close)\b"),
+        (ClaimKind.MOVEMENT, True, r"\bmov(?:e|es|ed|ing)\b"),
+        (ClaimKind.MOVEMENT, True,
+         r"\b(?:head(?:ed|ing|s)?|travel(?:l?ed|l?ing|s)?|roll(?:ed|ing|s)?|driv(?:e|es|ing)"
+         r"|march(?:ed|ing)?)\s+(?:\w+\s+)?(?:west|east|north|south|toward|towards|to|into|through)\b"),
+        (ClaimKind.MOVEMENT, True, r"\bmade\s+(?:their|its)\s+way\b"),
+        (ClaimKind.MOVEMENT, True,
+         r"\b(?:redeploy(?:ed|ing|s)?|reposition(?:ed|ing|s)?|relocat(?:e|es|ed|ing)"
+         r"|transfer(?:red|ring|s)?|edg(?:e|es|ed|ing)\s+closer|on\s+the\s+move)\b"),
+        (ClaimKind.MOVEMENT, True,
+         rf"\bshift(?:ed|ing|s)?\s+{_W}{{0,3}}?(?:to|toward|towards|closer)\b"),
+        (ClaimKind.MOVEMENT, False,
+         r"\b(?:movements?|convoys?|redeployments?|relocations?|transfers?)\b"),
+        (ClaimKind.BUILD_UP, True,
+         r"\b(?:mass(?:ing|ed)|amass(?:ed|es|ing)?|gather(?:ed|ing)|build(?:ing|s)?\s+up|built\s+up"
+         r"|ramp(?:ing|ed|s)?\s*'?\s*up|reinforc(?:e|ed|es|ing)|mobili[sz](?:e|ed|es|ing)"
+         r"|concentrat(?:e|ed|es|ing))\b"),
+        (ClaimKind.BUILD_UP, True,
+         rf"\b(?:increas|boost|bolster|expand|strengthen)(?:e|ed|es|ing)?\s+{_W}{{0,3}}?(?:forces"
+         r"|troops|presence|military|contingent|numbers)\b"),
+        (ClaimKind.BUILD_UP, True,
+         rf"\b(?:pontoon\s+)?bridges?\s+{_W}{{0,4}}?(?:built|put|erected|laid|constructed|thrown)\b"),
+        (ClaimKind.BUILD_UP, True,
+         rf"\b(?:field\s+hospitals?|blood\s+supplies)\s+{_W}{{0,3}}?(?:set\s+up|erected|built"
+         r"|deployed|moved)\b"),
+        (ClaimKind.BUILD_UP, True, r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+place\b"),
+        (ClaimKind.BUILD_UP, False,
+         r"\b(?:build-?\s?ups?|concentrations?|increases?\s+(?:in|of)|(?:military\s+)?presence"
+         r"|(?:military\s+)?preparations|mobili[sz]ation|reinforcements|massing"
+         r"|(?:unusual|increased|heightened|significant)\s+(?:\w+\s+)?(?:military\s+)?activity)\b"),
+    ]
+)  # fmt: skip
+
+# Reassurances that make a statement a denial even without a denial verb.
+REASSURANCE = re.compile(
+    r"\bno\s+(?:intention|plans?)\s+(?:of|to)\b|\bnot\s+(?:planning|going)\s+to\s+(?:invade|attack)"
+    r"|\b(?:purely|strictly|entirely|exclusively)\s+defensive\b|\bdefensive\s+in\s+nature\b"
+    r"|\bplanned\s+(?:long\s+ago|(?:well\s+)?in\s+advance)\b|\broutine\b|\binternal\s+(?:matter|affair)"
+    r"|\bshould\s+(?:not|n't)\s+(?:worry|concern|threaten)|\bpose[sd]?\s+no\s+threat"
+    r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b|\bhysteria\b|\bfake\s+news\b|\b(?:baseless|groundless)\b"
+    r"|\bnothing\s+to\s+do\s+with\b|\bon\s+(?:its|their|our)\s+own\s+(?:territory|soil)\b"
+    r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b",
+    I,
+)
+# A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
+CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
+NEGATOR = re.compile(r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to)\b|n't\b", I)
+WIDE_NEGATOR = re.compile(
+    r"\b(?:no\s+(?:sign|signs|indication|evidence)|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
+    r"|not\s+(?:yet\s+)?verified|no\s+meaningful)\b",
+    I,
+)
+# "the drills ... would continue": an extension, i.e. a denial that the exercise ends.
+EXTENSION = re.compile(
+    r"\b(?:exercises?|drills?|manoeuvres|maneuvers)\b[^.;]{0,80}?\b(?:continue[sd]?|extended"
+    r"|prolonged|will\s+go\s+on)\b|\b(?:extend|prolong)(?:s|ed|ing)?\s+(?:the\s+)?(?:\w+\s+){0,3}"
+    r"(?:exercises?|drills?)\b",
+    I,
+)
+# Perception verbs that make a nominal trigger an observation: "we continue to see a build-up".
+PERCEPTION = re.compile(
+    r"\b(?:see|seen|seeing|saw|observe[sd]?|observing|witness\w*|detect\w*|notic\w*)\b", I
+)
+TREND_INCREASE = re.compile(
+    r"\b(?:more(?!\s+than)|additional|extra|further|another|new|newly|increas\w*|growing"
+    r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied))\b",
+    I,
+)
+TREND_NONE = re.compile(
+    r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put))\b",
+    I,
+)
+REPORTED_SPEECH_HEDGE = re.compile(
+    r"\b(?:could|might|may|fears?|feared|concerns?|worr(?:y|ies|ied)|threat(?:en)?|amid|whether"
+    r"|if|possib\w*|risk)\b",
+    I,
+)
+FUTURE = re.compile(
+    r"\b(?:will|would|shall|(?:is|are)\s+set\s+to|set\s+to|plans?\s+to|planning\s+to"
+    r"|(?:is|are)\s+expected\s+to|could|in\s+the\s+coming)\b",
+    I,
+)
+
+# --- direction -------------------------------------------------------------------------------
+TOWARD = re.compile(
+    r"\btowards?\b|\bcloser\s+to\b|\b(?:mov\w*|head\w*|sent|travel\w*)\s+(?:to|into)\s+the\s+"
+    r"(?:area|region|border|frontier|front)\b",
+    I,
+)
+AWAY = re.compile(
+    r"\baway\s+from\b|\bmov\w*\s+away\b|\bpull\w*\s+back\b|\bto\s+(?:their\s+|its\s+)?"
+    r"(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations)\b"
+    r"|\bback\s+to\s+(?:their\s+)?"
+    r"(?:bases?|garrisons?|barracks)\b|\breturn\w*\s+to\s+(?:their\s+|its\s+)?(?:home\s+)?"
+    r"(?:bases?|garrisons?|barracks)\b|\bwithdr[ae]w\w*",
+    I,
+)
+DIRECTION_NEGATED = re.compile(r"(?:\bnot|\bthan(?:\s+\w+){0,2})\s*$", I)
+
+# --- quantities and units --------------------------------------------------------------------
+UNITS: tuple[tuple[str, str], ...] = (
+    (
+        "battalion tactical groups",
+        r"battalion\s+tactical\s+groups?|btgs?|battalion\s+groups?|battle\s*groups?",
+    ),
+    (
+        "troops",
+        r"(?:military\s+)?(?:troops|soldiers|servicemen|service\s?members|personnel"
+        r"|paratroopers|marines|forces|men)",
+    ),
+    ("vehicles", r"(?:armou?red\s+|military\s+)?(?:vehicles|trucks|lorries)"),
+    ("tanks", r"(?:main\s+battle\s+)?tanks"),
+    ("artillery pieces", r"(?:self-propelled\s+)?(?:artillery(?:\s+pieces|\s+systems)?|howitzers)"),
+    ("aircraft", r"(?:military\s+|combat\s+)?(?:aircraft|planes|warplanes|(?:fighter\s+)?jets)"),
+    ("helicopters", r"(?:attack\s+)?helicopters"),
+    ("ships", r"(?:landing\s+|war)?ships|vessels"),
+    ("trains", r"(?:military\s+)?trains|railcars|echelons"),
+    ("tents", r"tents"),
+    ("battalions", r"battalions"),
+    ("brigades", r"brigades"),
+    ("divisions", r"divisions"),
+    ("missile launchers", r"(?:missile\s+)?launchers|iskanders?(?:\s+launchers)?"),
+    ("field hospitals", r"field\s+hospitals"),
+)
+UNIT_RX = tuple((name, re.compile(rf"^(?:{rx})\b", I)) for name, rx in UNITS)
+ANY_UNIT = re.compile(r"\b(?:" + "|".join(rx for _, rx in UNITS) + r")\b", I)
+
+
+def unit_name(text: str) -> str | None:
+    """The canonical unit ("troops", "tents", ...) that ``text`` starts with, or None."""
+    return next((name for name, rx in UNIT_RX if rx.match(text)), None)
+
+
+QUALIFIERS: tuple[tuple[str, str], ...] = (
+    ("as many as", r"as\s+many\s+as|as\s+much\s+as"),
+    ("more than", r"more\s+than|over|upwards\s+of|in\s+excess\s+of"),
+    ("at least", r"at\s+least|no\s+fewer\s+than|no\s+less\s+than"),
+    ("up to", r"up\s+to"),
+    ("nearly", r"nearly|almost|close\s+to|just\s+under"),
+    ("fewer than", r"fewer\s+than|less\s+than|under"),
+    ("about", r"about|around|approximately|roughly|some|an\s+estimated|estimated|approx\.?"),
+)
+QUALIFIER_RX = re.compile(
+    r"(?:" + "|".join(rf"(?P<q{i}>{rx})" for i, (_, rx) in enumerate(QUALIFIERS)) + r")\s*$", I
+)
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "a dozen": 12, "dozen": 12, "a hundred": 100,
+    "a thousand": 1000,
+}  # fmt: skip
+NUMBER = re.compile(
+    r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    + r")(?:\s*(?P<mult>million|thousand|hundred|k)\b)?(?P<strong>-strong)?(?![\w-])",
+    I,
+)
+# words that may sit between a number and its unit: "7,000 more Russian troops"
+UNIT_MODIFIERS = re.compile(
+    r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
+    r"|ukrainian|nato|allied|british|combat-ready|combat|active|armou?red|military|infantry"
+    r"|ground|elite|reserve|frontline|front-line|of\s+(?:its|their|the)|of)\s+){0,4}",
+    I,
+)
+NON_FORCE_UNIT = re.compile(
+    r"^\s*(?:-\s*)?(?:km|kilomet(?:re|er)s?|miles?|metres?|meters?|m\b|hours?|days?|weeks?|months?"
+    r"|years?|percent|per\s+cent|%|st\b|nd\b|rd\b|th\b)",
+    I,
+)
+
+# --- forces ------------------------------------------------------------------------------------
+FORCE_WORDS: tuple[tuple[Force, str], ...] = (
+    (Force.RUSSIA, r"russian|russia's|russia|moscow's|moscow|kremlin's"),
+    (Force.BELARUS, r"belarusian|belarussian|belarus's|minsk's"),
+    (Force.US, r"(?-i:US|U\.S\.)|american|united\s+states'?|washington's|pentagon's"),
+    (
+        Force.NATO,
+        r"(?-i:NATO)(?:'s)?|(?-i:allied)|british|britain's|(?-i:UK)|polish|german"
+        r"|romanian|lithuanian|latvian|estonian|french|canadian",
+    ),
+    (Force.UKRAINE, r"ukrainian|ukraine's|kyiv's|kiev's"),
+)
+FORCE_RX = tuple(
+    (force, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])", I)) for force, rx in FORCE_WORDS
+)
+MILITARY_NOUN = re.compile(
+    r"\b(?:troops?|forces?|soldiers?|servicem[ae]n|personnel|military|army|armies|units?|tanks?"
+    r"|armou?r|armou?red|vehicles?|equipment|artillery|helicopters?|aircraft|jets?|warplanes"
+    r"|trains?|convoys?|battalions?|btgs?|battalion\s+tactical\s+groups?|battle\s*groups?"
+    r"|brigades?|divisions?|airfields?|air\s*bases?|airbases?"
+    r"|regiments?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|warships|vessels|missiles?"
+    r"|launchers?|iskanders?|infantry|squadrons?|paratroopers|marines|military\s+districts?"
+    r"|combined\s+arms\s+army|field\s+hospitals?|pontoon|bridges?|combat\s+enablers|contingent"
+    r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
+    I,
+)
+# A state as the subject of a verb: "Russia has placed", "the US will reposition".
+FORCE_SUBJECTS: tuple[tuple[Force, re.Pattern[str]], ...] = tuple(
+    (force, re.compile(rf"(?<![\w-])(?:{rx})$"))
+    for force, rx in (
+        (Force.RUSSIA, r"Russia|Moscow|the\s+Kremlin"),
+        (Force.BELARUS, r"Belarus|Minsk"),
+        (Force.US, r"the\s+US|the\s+U\.S\.|the\s+United\s+States|Washington|the\s+Pentagon"),
+        (Force.NATO, r"NATO|the\s+alliance|Britain|the\s+UK"),
+        (Force.UKRAINE, r"Ukraine|Kyiv|Kiev"),
+    )
+)
+NATO_DESTINATION = re.compile(
+    r"\b(?:to|into|in)\s+(?:the\s+)?(?:Poland|Germany|Romania|Lithuania|Latvia|Estonia|Slovakia"
+    r"|Hungary|Bulgaria|the\s+Baltics?|Baltic\s+states|eastern\s+Europe|NATO'?s\s+eastern\s+flank)\b",
+    I,
+)
+
+# --- places ------------------------------------------------------------------------------------
+PLACES: tuple[tuple[str, str], ...] = (
+    ("Belarus", r"Belarus|Belarusian\s+territory"),
+    ("Crimea", r"(?:the\s+)?Crimea(?:n\s+peninsula)?"),
+    ("Poland", r"Poland"), ("Germany", r"Germany"), ("Romania", r"Romania"),
+    ("Lithuania", r"Lithuania"), ("Latvia", r"Latvia"), ("Estonia", r"Estonia"),
+    ("Slovakia", r"Slovakia"), ("Hungary", r"Hungary"), ("Bulgaria", r"Bulgaria"),
+    ("Moldova", r"Moldova"), ("Transnistria", r"Transnistria"),
+    ("Donbas", r"Donbas+"), ("Donetsk", r"Donetsk"), ("Luhansk", r"Luhansk|Lugansk"),
+    ("Kharkiv", r"Kharkiv|Kharkov"), ("Kyiv", r"Kyiv|Kiev"), ("Chernihiv", r"Chernihiv"),
+    ("Sumy", r"Sumy"), ("Mariupol", r"Mariupol"), ("Odesa", r"Odess?a"), ("Kherson", r"Kherson"),
+    ("Sea of Azov", r"(?:the\s+)?Sea\s+of\s+Azov"), ("Black Sea", r"(?:the\s+)?Black\s+Sea"),
+    ("Sevastopol", r"Sevastopol"), ("Yelnya", r"Yelnya|Yelnia|El'nya"),
+    ("Voronezh", r"Voronezh"), ("Klintsy", r"Klintsy"), ("Lesnovka", r"Lesnovka"),
+    ("Unecha", r"Unecha"), ("Klimovo", r"Klimovo"), ("Kursk", r"Kursk"),
+    ("Pogonovo", r"Pogonovo"), ("Valuyki", r"Valuyki"), ("Soloti", r"Soloti"),
+    ("Opuk", r"Opuk"), ("Dzhankoi", r"Dzhankoi|Dzhankoy|Dzhankoj"),
+    ("Novoozerne", r"Novoozerne|Novoozernoye"), ("Bakhchysarai", r"Bakhchysarai|Bakhchisaray"),
+    ("Belgorod", r"Belgorod"), ("Bryansk", r"Bryansk"), ("Smolensk", r"Smolensk"),
+    ("Rostov", r"Rostov(?:-on-Don)?"), ("Boguchar", r"Boguchar"),
+    ("Persianovsky", r"Persianovsk\w*"),
+    ("Rechytsa", r"Rechitsa|Rechytsa"), ("Gomel", r"Gomel|Homel"), ("Mozyr", r"Mozyr"),
+    ("Yelsk", r"Yelsk"), ("Brest", r"Brest"), ("Pripyat River", r"(?:the\s+)?Pripyat\s+[Rr]iver"),
+    ("Chernobyl", r"Chernobyl"), ("Kaliningrad", r"Kaliningrad"),
+)  # fmt: skip
+PLACE_RX = tuple((name, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])")) for name, rx in PLACES)
+# "moved troops into Belarus": a movement with a named destination deploys forces there
+INTO_PLACE = re.compile(
+    r"\b(?:into|to)\s+(?:the\s+)?(?:" + "|".join(rx for _, rx in PLACES) + r")(?![\w-])"
+)
+BORDER = re.compile(r"\b(?:border|borders|frontier)\b|\b(?:near|around)\s+Ukraine\b", I)
+REGION = re.compile(
+    r"\b(?:(?:Southern|Western|Central|Eastern|Northern)(?:\s+and\s+(?:Southern|Western|Central"
+    r"|Eastern|Northern))?\s+(?:military|Military)\s+(?:districts?|Districts?))"
+    r"|\b(?:western|southern|northern|eastern|south-western|south-eastern)\s+"
+    r"(?:Russia|Belarus|Ukraine)\b"
+)
+BAND = re.compile(
+    r"(?:(?P<qual>less\s+than|under|within|up\s+to|about|some|around|roughly|more\s+than|over"
+    r"|at\s+least|only)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+)?(?P<num>\d{1,3}(?:,\d{3})*"
+    r"(?:\.\d+)?)\s*-?\s*(?P<unit>km|kilomet(?:re|er)s?|miles?)\b[^.;]{0,20}?\b(?:from|of)\s+"
+    r"(?:the\s+)?(?:[\w']+\s+){0,2}(?:border|frontier)",
+    I,
+)
+
+# --- page clutter ------------------------------------------------------------------------------
+CLUTTER_LINE = re.compile(
+    r"\b(?:cookies?|newsletters?|subscribe|subscription|sign\s+up|advert(?:isement)?s?"
+    r"|sponsored|image\s+credit|photo(?:graph)?\s*credit|getty\s+images|please\s+use"
+    r"|javascript|inbox|email\s+protected|all\s+rights\s+reserved|terms\s+of\s+(?:use|service)"
+    r"|privacy\s+policy|follow\s+us\s+on|share\s+this|click\s+here|read\s+more:?)\b",
+    I,
+)
+CLUTTER_MAX_CHARS = 250  # longer paragraphs are prose even if they mention a newsletter
+LIST_HEADER = re.compile(
+    r"^(?:articles\s+you\s+may\s+like|you\s+may\s+also\s+like|trending(?:\s+now)?|most\s+read"
+    r"|more\s+(?:on|from)\b.*|read\s+more\b.*|related(?:\s+\w+)?|explore\s+more|recommended"
+    r"|more\s+stories|latest\s+news|sponsored(?:\s+content)?|advert(?:isement)?)\s*:?$",
+    I,
+)
+BYLINE = re.compile(
+    r"\b(?:is|was)\s+an?\s+(?:staff\s+)?(?:writer|reporter|correspondent|editor)\b"
+    r"|\bworked\s+at\b.*\bas\s+an?\b|\b(?:reporting|writing)\s+by\b|^By\s+[A-Z]"
+    r"|\bcontributed\s+to\s+this\s+report\b",
+    I,
+)

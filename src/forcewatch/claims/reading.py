@@ -1,0 +1,379 @@
+"""Reading what a speaker's words assert: kind, direction, quantity, force, places, trend.
+
+``read_content`` works on one attributed span of text (what a speaker said, or an unattributed
+clause in the outlet's own voice) and returns a ``Reading``, or None when the span asserts no
+military activity. Pure functions over strings; the lexicons live in ``claims.lexicon``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from forcewatch.claims import lexicon as lx
+from forcewatch.claims.dates import MONTHS
+from forcewatch.claims.model import Change, ClaimKind, Direction, Force, QuantityQualifier
+
+# Most specific first: when a span has several triggers, the earliest kind here wins.
+KIND_PRIORITY = (
+    ClaimKind.WITHDRAWAL,
+    ClaimKind.EXERCISE_END,
+    ClaimKind.ARRIVAL,
+    ClaimKind.DEPLOYMENT,
+    ClaimKind.MOVEMENT,
+    ClaimKind.BUILD_UP,
+    ClaimKind.COUNT,
+)
+OPERATIONAL_KINDS = frozenset(
+    {
+        ClaimKind.WITHDRAWAL,
+        ClaimKind.EXERCISE_END,
+        ClaimKind.MOVEMENT,
+        ClaimKind.DEPLOYMENT,
+        ClaimKind.ARRIVAL,
+    }
+)
+_DIRECTED_KINDS = OPERATIONAL_KINDS - {ClaimKind.EXERCISE_END}
+_MONTH_BEFORE = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\.?\s*$", re.IGNORECASE)
+_AUX = (
+    r"has|have|had|is|are|was|were|been|being|will|would|could|can|may|might|also|now|already"
+    r"|not|still|reportedly|begun|started|starting|prepared|ready|going|set|planning|plans"
+    r"|expected|able|about|to"
+)
+_SIDE_FORCE = {s.value: s for s in Force if s is not Force.UNKNOWN}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A word or phrase that names a kind of activity, at [start, end) in the span."""
+
+    kind: ClaimKind
+    verbal: bool
+    start: int
+    end: int
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number of something military: ``value`` in ``unit``, bounded as ``qualifier`` says."""
+
+    value: float
+    unit: str
+    qualifier: QuantityQualifier
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one span of text asserts (see ``Claim`` for the meaning of each field)."""
+
+    kind: ClaimKind
+    verbal: bool
+    denied_kind: ClaimKind | None
+    direction: Direction | None
+    quantity: Quantity | None
+    unit: str | None
+    force: Force
+    force_explicit: bool
+    places: tuple[str, ...]
+    region: str | None
+    band_km: tuple[float, float] | None
+    trend: Change | None
+    future: bool
+
+
+def _negated(text: str, start: int) -> bool:
+    before = re.split(r"[,;:]", text[max(0, start - 80) : start])[-1]
+    for rx, max_words in ((lx.NEGATOR, 4), (lx.WIDE_NEGATOR, 7)):
+        hits = list(rx.finditer(before))
+        if hits and len(before[hits[-1].end() :].split()) <= max_words:
+            return True
+    return False
+
+
+def find_triggers(text: str) -> list[Trigger]:
+    """Kind triggers in ``text``, in order of position, each marked negated or not."""
+    found = [
+        Trigger(kind, verbal, m.start(), m.end(), _negated(text, m.start()))
+        for kind, verbal, rx in lx.TRIGGERS
+        for m in rx.finditer(text)
+        if not lx.CONDITIONAL.search(text[max(0, m.start() - 20) : m.start()])
+    ]
+    states = [t for t in found if t.kind is ClaimKind.COUNT]
+    found = [
+        t
+        for t in found
+        if t.kind is ClaimKind.COUNT or not any(s.start <= t.start < s.end for s in states)
+    ]
+    return sorted(found, key=lambda t: t.start)
+
+
+def _best(triggers: Sequence[Trigger]) -> Trigger | None:
+    if not triggers:
+        return None
+    return min(triggers, key=lambda t: (KIND_PRIORITY.index(t.kind), t.start))
+
+
+def _number(text: str, mult: str | None) -> float:
+    word = text.lower()
+    value = (
+        float(lx.NUMBER_WORDS[word]) if word in lx.NUMBER_WORDS else float(text.replace(",", ""))
+    )
+    factor = {"million": 1e6, "thousand": 1e3, "hundred": 1e2, "k": 1e3}
+    return value * factor.get((mult or "").lower(), 1.0)
+
+
+def _qualifier(before: str) -> QuantityQualifier:
+    m = lx.QUALIFIER_RX.search(before)
+    if m is None:
+        return QuantityQualifier.EXACT
+    index = next(i for i, (_, _) in enumerate(lx.QUALIFIERS) if m.group(f"q{i}"))
+    return QuantityQualifier(lx.QUALIFIERS[index][0])
+
+
+def find_quantity(text: str) -> Quantity | None:
+    """The first number of troops, vehicles, trains, ... in ``text`` ("7,000 more Russian
+    troops", "as many as 150,000", "roughly 50 battalion tactical groups", "up to 7,000" after
+    a unit named earlier). Distances, durations, dates and ordinals are skipped."""
+    for m in lx.NUMBER.finditer(text):
+        after = text[m.end() :]
+        before = text[: m.start()]
+        if lx.NON_FORCE_UNIT.match(after) or _MONTH_BEFORE.search(before):
+            continue
+        if re.match(r"^(?:19|20)\d\d$", m.group("num")) and not m.group("mult"):
+            continue
+        tail = after.lstrip()
+        mods = lx.UNIT_MODIFIERS.match(tail)
+        rest = tail[mods.end() :] if mods else tail
+        unit = lx.unit_name(rest)
+        if unit is None and m.group("strong"):
+            unit = "troops"
+        qualifier = _qualifier(before)
+        if unit is None and qualifier is not QuantityQualifier.EXACT:
+            earlier = list(lx.ANY_UNIT.finditer(before))
+            if earlier:
+                named = earlier[-1].group(0)
+                unit = lx.unit_name(named)
+        if unit is None:
+            continue
+        return Quantity(_number(m.group("num"), m.group("mult")), unit, qualifier)
+    return None
+
+
+def _direction(text: str, kind: ClaimKind) -> Direction | None:
+    if kind not in _DIRECTED_KINDS:
+        return None
+    cues: list[tuple[int, Direction]] = []
+    for rx, direction in ((lx.TOWARD, Direction.TOWARD), (lx.AWAY, Direction.AWAY)):
+        for m in rx.finditer(text):
+            if not lx.DIRECTION_NEGATED.search(text[max(0, m.start() - 30) : m.start()]):
+                cues.append((m.start(), direction))
+    kinds = {d for _, d in cues}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if cues:
+        return min(cues)[1]
+    return Direction.AWAY if kind is ClaimKind.WITHDRAWAL else None
+
+
+def _force(
+    text: str,
+    anchor: int,
+    verbal_anchor: bool,
+    speaker_side: str | None,
+    kind: ClaimKind,
+    previous: Force | None,
+) -> tuple[Force, bool]:
+    """Whose forces: a force word modifying a military noun or heading the trigger's clause,
+    nearest the trigger; else "its/their troops" of a state speaker; else a deployment to a NATO
+    country (the allies'); else Russia's, the force this project watches."""
+    candidates: list[tuple[int, Force]] = []
+    for force, rx in lx.FORCE_RX:
+        for m in rx.finditer(text):
+            modifies = re.match(
+                rf"^(?:'s)?\s+(?:[\w-]+\s+){{0,2}}?{lx.MILITARY_NOUN.pattern}",
+                text[m.end() :],
+                re.IGNORECASE,
+            )
+            if modifies:
+                candidates.append((abs(anchor - m.start()), force))
+    if verbal_anchor:
+        head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
+        for force, rx in lx.FORCE_SUBJECTS:
+            if rx.search(head):
+                candidates.append((0, force))
+        if re.fullmatch(r"\W*(?:[\w,]+\s+){0,3}(?:it|we|they)", head.strip(), re.IGNORECASE):
+            side_force = _SIDE_FORCE.get(speaker_side or "")
+            if side_force is not None:
+                candidates.append((0, side_force))
+    if candidates:
+        return min(candidates)[1], True
+    if re.search(r"\b(?:its|their)\s+(?:own\s+)?(?:troops|forces|units|soldiers)\b", text, re.I):
+        side_force = _SIDE_FORCE.get(speaker_side or "")
+        if side_force is not None:
+            return side_force, True
+    if kind in OPERATIONAL_KINDS and lx.NATO_DESTINATION.search(text):
+        return (previous if previous in (Force.US, Force.NATO) else Force.NATO), False
+    return Force.RUSSIA, False
+
+
+_AGENT = re.compile(
+    r"^\s+(?:has|have|had|said|says|believes?|believed|sees|saw|warned|insisted|denied|claimed)\b"
+)
+
+
+def _places(text: str) -> tuple[str, ...]:
+    """Places named in ``text``, in order, plus "border"; a place acting as a speaker ("Kyiv
+    had seen", "Minsk says") is not one."""
+    hits = sorted(
+        (m.start(), name)
+        for name, rx in lx.PLACE_RX
+        for m in rx.finditer(text)
+        if not _AGENT.match(text[m.end() :])
+    )
+    names = list(dict.fromkeys(name for _, name in hits))
+    if lx.BORDER.search(text):
+        names.append("border")
+    return tuple(names)
+
+
+def _band(text: str) -> tuple[float, float] | None:
+    m = lx.BAND.search(text)
+    if m is None:
+        return None
+    km_per = 1.609344 if m.group("unit").lower().startswith("mile") else 1.0
+    far = float(m.group("num").replace(",", "")) * km_per
+    if m.group("lo"):
+        return float(m.group("lo")) * km_per, far
+    qual = " ".join((m.group("qual") or "").lower().split())
+    if qual in ("less than", "under", "within", "up to", "only"):
+        return 0.0, far
+    if qual in ("about", "some", "around", "roughly"):
+        return round(far * 0.9, 1), round(far * 1.1, 1)
+    if qual in ("more than", "over", "at least"):
+        return far, round(far * 1.5, 1)
+    return far, far
+
+
+def _trend(text: str, kind: ClaimKind) -> Change | None:
+    if kind in (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL, ClaimKind.EXERCISE_END):
+        return None
+    if lx.TREND_NONE.search(text):
+        return Change.NONE
+    for m in lx.TREND_INCREASE.finditer(text):
+        if lx.MILITARY_NOUN.search(text[m.end() : m.end() + 40]) or m.group(0).lower().startswith(
+            ("increas", "ramp")
+        ):
+            return Change.INCREASE
+    return None
+
+
+def _increased_unit(text: str) -> str | None:
+    """The unit that a "more"/"increase in" phrase is about: "more military trains" -> trains."""
+    for m in lx.TREND_INCREASE.finditer(text):
+        named = lx.ANY_UNIT.search(text, m.end(), m.end() + 40)
+        if named is not None:
+            return lx.unit_name(named.group(0))
+    return None
+
+
+def read_content(
+    text: str,
+    *,
+    attributed: bool,
+    denial_verb: bool = False,
+    speaker_side: str | None = None,
+    speaker_role: str | None = None,
+    embedded_kinds: Sequence[ClaimKind] = (),
+    previous_force: Force | None = None,
+    needs_military: bool = True,
+) -> Reading | None:
+    """What ``text`` asserts, or None when it asserts no military activity.
+
+    ``attributed``: the text is a speaker's words (nominal triggers such as "a build-up of
+    Russian forces" count); otherwise it is the outlet's own voice and needs an unhedged verbal
+    trigger ("have arrived"). ``denial_verb``: the speaker denied/rejected/disputed it.
+    ``embedded_kinds``: kinds of claims by others that the text refers to ("Russia's claims of a
+    pull-back"), the object of a denial verb. ``needs_military``: False for another's claim
+    quoted in passing ("claims that it was pulling back"), where the military noun is implied.
+    """
+    triggers = find_triggers(text)
+    if lx.EXTENSION.search(text):
+        triggers = [
+            Trigger(t.kind, t.verbal, t.start, t.end, True)
+            if t.kind is ClaimKind.EXERCISE_END
+            else t
+            for t in triggers
+        ]
+    positive = [t for t in triggers if not t.negated]
+    verbal = [t for t in positive if t.verbal]
+    military = not needs_military or lx.MILITARY_NOUN.search(text) is not None
+    quantity = find_quantity(text)
+    places = _places(text)
+    band = _band(text)
+    future = lx.FUTURE.search(text) is not None
+    chosen: Trigger | None = None
+    denied: ClaimKind | None = None
+    if denial_verb:
+        kind = ClaimKind.DENIAL
+        best = _best(positive)
+        denied = best.kind if best else (embedded_kinds[0] if embedded_kinds else None)
+    elif (
+        (reassured := lx.REASSURANCE.search(text) is not None)
+        and attributed
+        and all(re.search(r"\bto\s+$", text[: t.start]) for t in verbal)
+    ):
+        kind, chosen = ClaimKind.DENIAL, None
+    elif (chosen := _best(verbal)) is not None and military:
+        kind = chosen.kind
+    elif not attributed:
+        return None
+    elif reassured:
+        kind, chosen = ClaimKind.DENIAL, None
+    elif (chosen := _best(positive)) is not None and military:
+        kind = chosen.kind
+    elif (negated := _best([t for t in triggers if t.negated])) is not None:
+        kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
+    elif quantity is not None:
+        kind = ClaimKind.COUNT
+    elif speaker_role in ("imagery", "analyst") and military and places:
+        # what imagery "shows" at a place: presence, or a build-up when it is new
+        kind = (
+            ClaimKind.BUILD_UP
+            if _trend(text, ClaimKind.COUNT) is Change.INCREASE
+            else ClaimKind.COUNT
+        )
+    else:
+        return None
+    if denied is ClaimKind.COUNT:
+        denied = ClaimKind.BUILD_UP
+    anchor = chosen.start if chosen else 0
+    verbal_anchor = bool(chosen and chosen.verbal)
+    force, explicit = _force(text, anchor, verbal_anchor, speaker_side, kind, previous_force)
+    if chosen is not None and not chosen.verbal and speaker_role not in ("imagery", "analyst"):
+        observed = lx.PERCEPTION.search(text) is not None
+        if needs_military and not (explicit or quantity or places or band or observed):
+            return None
+    direction = _direction(text, kind)
+    if kind is ClaimKind.MOVEMENT and direction is None and lx.INTO_PLACE.search(text):
+        kind = ClaimKind.DEPLOYMENT
+    trend = _trend(text, kind)
+    unit = (
+        quantity.unit if quantity else (_increased_unit(text) if trend is Change.INCREASE else None)
+    )
+    return Reading(
+        kind=kind,
+        verbal=bool(chosen and chosen.verbal),
+        denied_kind=denied,
+        direction=direction,
+        quantity=quantity,
+        unit=unit,
+        force=force,
+        force_explicit=explicit,
+        places=places,
+        region=(m.group(0) if (m := lx.REGION.search(text)) else None),
+        band_km=band,
+        trend=trend,
+        future=future,
+    )

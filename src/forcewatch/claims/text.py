@@ -1,0 +1,88 @@
+"""Text of a scraped page: typographic folding, clutter removal, sentence splitting.
+
+``clean_paragraphs`` keeps prose: headlines and list items without a full stop, "Articles You
+May Like" / "Trending now" lists, adverts, newsletter and cookie boxes, photo credits and bylines
+are dropped. ``split_sentences`` keeps multi-sentence quotations whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forcewatch.claims import lexicon as lx
+
+_FOLD = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+     "\u00a0": " ", "\u2032": "'"}
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Typographic quotes, apostrophes and dashes to ASCII; the length is unchanged."""
+    return text.translate(_FOLD)
+
+
+_TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+_PROSE_MIN_CHARS = 80
+
+
+def clean_paragraphs(text: str) -> list[str]:
+    """Prose paragraphs of a scraped page, one per line, with clutter removed."""
+    out: list[str] = []
+    in_list = False
+    for line in text.splitlines():
+        para = " ".join(line.split())
+        if not para:
+            continue
+        folded = fold(para)
+        if lx.LIST_HEADER.match(folded):
+            in_list = True
+            continue
+        is_prose = bool(_TERMINAL.search(folded)) and not folded.startswith(("-", "*", "\u2022"))
+        if in_list and not (is_prose and len(para) >= _PROSE_MIN_CHARS):
+            continue
+        in_list = False
+        clutter = len(para) <= lx.CLUTTER_MAX_CHARS and lx.CLUTTER_LINE.search(folded)
+        if is_prose and not clutter and not lx.BYLINE.search(folded):
+            out.append(para)
+    return out
+
+
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sgt|Capt|Adm|Maj|Sen|Rep|St|No|vs|etc|Jan|Feb|Mar|Apr|Jun"
+    r"|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|e\.g|i\.e)|\b[A-Z](?:\.[A-Z])*)$"
+)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of a paragraph. A quotation is kept whole even when it holds several sentences;
+    abbreviations ("U.S.", "Mr.", "Feb.") do not end a sentence."""
+    text = fold(paragraph)
+    out: list[str] = []
+    start = 0
+    double = single = False
+    n = len(text)
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        closing = False
+        if ch == '"':
+            closing = double
+            double = not double
+        elif ch == "'" and not (prev.isalnum() and nxt.isalnum()):
+            if single and not prev.isspace():
+                single, closing = False, True
+            elif not single and (prev.isspace() or prev in "([") and not nxt.isspace():
+                single = True
+        inside = double or single
+        ends = (ch in ".!?" and not inside and not _ABBREV.search(text[start:i])) or (
+            closing and prev in ".!?" and not inside
+        )
+        if ends and (i + 1 == n or (nxt == " " and i + 2 < n and not text[i + 2].islower())):
+            if ch in ".!?" and nxt in "\"'":
+                continue
+            out.append(paragraph[start : i + 1].strip())
+            start = i + 1
+    if paragraph[start:].strip():
+        out.append(paragraph[start:].strip())
+    return [s for s in out if s]
