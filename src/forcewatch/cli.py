@@ -80,6 +80,14 @@ def _project(project: Path | None) -> Any:
     return load_project(project)
 
 
+def _table(*columns: str) -> Table:
+    """A table whose long cells wrap instead of being cut."""
+    table = Table()
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    return table
+
+
 def _print_json(value: Any) -> None:
     out.print_json(json.dumps(value, default=str))
 
@@ -195,6 +203,43 @@ def ingest(
             console.print(f"[yellow]no site overlaps:[/] {p}")
     if summary.errors and summary.total == len(summary.errors):
         raise typer.Exit(3)
+
+
+@app.command()
+def fetch(
+    since: Annotated[str | None, typer.Option(help="First date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last date (YYYY-MM-DD).")] = None,
+    sensor: Annotated[str | None, typer.Option(help="s1 or s2 (default: every source).")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the configured STAC APIs, cache clipped scenes as COGs and ingest them."""
+    from forcewatch.imagery.stac import fetch as run_fetch
+    from forcewatch.pipeline import describe
+
+    with progress_bar("fetch") as update:
+        summary = run_fetch(
+            _project(project),
+            since=_parse_date(since, "--since") if since else None,
+            until=_parse_date(until, "--until") if until else None,
+            sensor=sensor,
+            site_names=site,
+            progress=update,
+        )
+    if as_json:
+        _print_json(describe(summary))
+    else:
+        out.print(
+            f"items: {summary.items_found} found, {summary.duplicates_dropped} duplicates dropped; "
+            f"scenes: {summary.fetched} fetched, {summary.cached} cached, {summary.ingested} ingested"
+        )
+        for w in summary.warnings:
+            console.print(f"[yellow]warning:[/] {w}")
+    for f in summary.failures:
+        console.print(f"[red]failed:[/] {f}")
+    if summary.failures and not (summary.fetched or summary.cached):
+        raise typer.Exit(7)
 
 
 @app.command()
@@ -347,7 +392,7 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json(claims)
         return
-    table = Table("id", "stated on", "speaker", "kind", "force", "quote", overflow="fold")
+    table = _table("id", "stated on", "speaker", "kind", "force", "quote")
     for c in claims:
         table.add_row(
             c["id"][:8], str(c["stated_on"]), c["speaker"], c["kind"], c.get("force") or "",
@@ -382,7 +427,7 @@ def claims_extract(
     if as_json:
         _print_json([c.to_dict() for c in claims])
         return
-    table = Table("stated on", "speaker", "kind", "dir", "quantity", "force", "quote", overflow="fold")
+    table = _table("stated on", "speaker", "kind", "dir", "quantity", "force", "quote")
     for c in claims:
         qty = "" if c.quantity is None else f"{c.quantity:,.0f} {c.unit or ''}"
         table.add_row(
@@ -409,7 +454,7 @@ def claims_export(file: Annotated[Path, typer.Argument(help="Output YAML.")], pr
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
-    claims = [Claim.model_validate(c) for c in repo.list_claims(store_for(_project(project)))]
+    claims = [Claim.from_dict(c) for c in repo.list_claims(store_for(_project(project)))]
     dump_claims_yaml(claims, file)
     out.print(f"{len(claims)} claim(s) written to {file}")
 
@@ -432,10 +477,17 @@ def _compute_verdicts(proj: Any) -> list[dict[str, Any]]:
         store.dispose()
 
 
+def _short(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary with an ellipsis when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) -> Table:
     by_id = {c["id"]: c for c in claims}
     colour = {"supported": "green", "contradicted": "red", "inconclusive": "yellow", "blind": "grey50"}
-    table = Table("stated on", "speaker", "claim", "verdict", "confidence", "evidence", overflow="fold")
+    table = _table("stated on", "speaker", "claim", "verdict", "confidence", "evidence")
     for v in verdicts:
         c = by_id.get(v["claim_id"], {})
         col = colour.get(v["verdict"], "white")
@@ -443,10 +495,10 @@ def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) 
         table.add_row(
             str(c.get("stated_on", "")),
             c.get("speaker", ""),
-            (c.get("quote") or c.get("kind", ""))[:70],
+            _short(c.get("quote") or c.get("kind", ""), 110),
             f"[{col}]{v['verdict']}[/]",
             "" if conf is None else f"{conf:.2f}",
-            (v.get("explanation") or "")[:140],
+            v.get("explanation") or "",
         )
     return table
 
@@ -504,11 +556,18 @@ def bundle(
 
 
 @bundle_app.command("verify")
-def bundle_verify(file: Annotated[Path, typer.Argument(help="Bundle zip.")]) -> None:
+def bundle_verify(
+    file: Annotated[Path, typer.Argument(help="Bundle zip.")],
+    check_inputs: Annotated[
+        bool, typer.Option(help="Also re-hash the input scenes named in the manifest.")
+    ] = False,
+) -> None:
     """Re-check every hash in a bundle; exits non-zero on any mismatch."""
     from forcewatch.publish.bundle import verify_bundle
 
-    problems = verify_bundle(file)
+    if not file.is_file():
+        raise InputError(f"{file}: no such bundle")
+    problems = verify_bundle(file, check_inputs=check_inputs)
     for p in problems:
         console.print(f"[red]mismatch:[/] {p}")
     if problems:
@@ -520,6 +579,10 @@ def bundle_verify(file: Annotated[Path, typer.Argument(help="Bundle zip.")]) -> 
 def export(
     fmt: Annotated[str, typer.Option("--format", help="gpkg, parquet, geojson or csv.")],
     out_path: Annotated[Path, typer.Option("--out", help="Output file or folder.")],
+    layer: Annotated[
+        str | None, typer.Option(help="Only one layer: sites, detections, series, verdicts.")
+    ] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Export sites, detections, series and verdicts for QGIS and pandas."""
@@ -527,8 +590,9 @@ def export(
 
     if fmt not in {"gpkg", "parquet", "geojson", "csv"}:
         raise InputError(f"--format {fmt!r}: use gpkg, parquet, geojson or csv")
-    written = run_export(_project(project), fmt, out_path)
-    out.print(f"exported: {written}")
+    written = run_export(_project(project), fmt, out_path, layer=layer, site_names=site)
+    for path in written:
+        out.print(f"exported: {path}")
 
 
 @app.command()
