@@ -608,6 +608,38 @@ def serve(
     run_serve(_project(project), host=host, port=port)
 
 
+# --- monitoring ----------------------------------------------------------------------------------
+
+
+@app.command()
+def watch(
+    every: Annotated[str, typer.Option(help="Interval between cycles: 6h, 30m, 1d, 1h30m.")] = "6h",
+    once: Annotated[bool, typer.Option(help="Run one cycle and exit (for cron or CI).")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Watch: fetch, analyze, re-assess and alert on what changed, every interval."""
+    from forcewatch.monitor import parse_interval, stop_on_signals, watch as run_watch
+
+    interval = parse_interval(every)
+    proj = _project(project)
+    if not once:
+        console.print(f"watching every {every}; Ctrl-C stops after the current step")
+    with stop_on_signals() as stop:
+        results = run_watch(proj, interval, once, scheduler, stop_event=stop)
+    if as_json:
+        _print_json([{k: v for k, v in vars(r).items() if k != "deliveries"} for r in results])
+    else:
+        for r in results:
+            out.print(
+                f"cycle {r.cycle_id}: {r.status}; {len(r.alerts)} alert(s), {len(r.sent)} sent"
+                + (f" ({r.message})" if r.message else "")
+            )
+    if results and results[-1].status == "failed":
+        raise typer.Exit(1)
+
+
 # --- the demo ------------------------------------------------------------------------------------
 
 

@@ -183,3 +183,59 @@ verdicts = Table(
     Column("created_utc", DateTime(timezone=True), nullable=False),
     UniqueConstraint("claim_id", "params_hash", name="uq_verdict"),
 )
+
+# --- monitoring (forcewatch.monitor, forcewatch.alerts; migration 0003) ---------------------------
+
+watch_cycles = Table(
+    "watch_cycles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_utc", DateTime(timezone=True), nullable=False),
+    Column("finished_utc", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("message", Text),
+    Column("steps", JSON, nullable=False, default=dict),
+    Column("snapshot", JSON),
+    Column("alerts_new", Integer, nullable=False, default=0),
+    Column("code_version", String(64), nullable=False),
+    Index("ix_watch_cycles_status", "status", "id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(64), nullable=False),
+    Column("cycle_id", Integer, ForeignKey("watch_cycles.id", ondelete="SET NULL")),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("sites", JSON, nullable=False, default=list),
+    Column("from_state", String(64)),
+    Column("to_state", String(64), nullable=False),
+    Column("effective_utc", DateTime(timezone=True)),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("evidence", JSON, nullable=False, default=dict),
+    Column("created_utc", DateTime(timezone=True), nullable=False),
+    Column("suppressed", Boolean, nullable=False, default=False),
+    Column("suppressed_reason", String(32)),
+    Column("acknowledged_utc", DateTime(timezone=True)),
+    UniqueConstraint("dedup_key", name="uq_alert_dedup"),
+    Index("ix_alerts_subject_created", "subject", "created_utc"),
+    Index("ix_alerts_created", "created_utc"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("last_attempt_utc", DateTime(timezone=True)),
+    Column("sent_utc", DateTime(timezone=True)),
+    Index("ix_alert_deliveries_status", "status"),
+)

@@ -153,7 +153,6 @@ def alerts_router(store_getter: StoreGetter, token_getter: TokenGetter) -> APIRo
 
     @router.get(
         "/alerts.atom",
-        tags=["alerts"],
         response_class=Response,
         responses={200: {"content": {"application/atom+xml": {}}}},
     )
@@ -164,7 +163,7 @@ def alerts_router(store_getter: StoreGetter, token_getter: TokenGetter) -> APIRo
         xml = render_atom(items, feed_url=f"{base}/alerts.atom", home_url=f"{base}/alerts")
         return Response(xml, media_type="application/atom+xml; charset=utf-8")
 
-    @router.get("/api/alerts", tags=["alerts"])
+    @router.get("/api/alerts")
     def api_alerts(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -179,9 +178,7 @@ def alerts_router(store_getter: StoreGetter, token_getter: TokenGetter) -> APIRo
         total, items = list_alerts(store, query, limit=limit, offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
-    @router.post(
-        "/api/alerts/{alert_id}/ack", tags=["alerts"], dependencies=[Depends(require_token)]
-    )
+    @router.post("/api/alerts/{alert_id}/ack", dependencies=[Depends(require_token)])
     def api_ack(
         alert_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], store: Store = store_param
     ) -> dict[str, Any]:
