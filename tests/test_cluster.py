@@ -62,6 +62,13 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.5)
         yield address
     finally:
+        try:  # a scheduler shutdown stops its workers at once
+            from distributed import Client
+
+            with Client(address, timeout="5s") as c:
+                c.shutdown()
+        except (OSError, TimeoutError):
+            pass
         for p in procs:
             p.terminate()
         for p in procs:
