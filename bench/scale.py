@@ -55,11 +55,9 @@ def run_one(sites: int, dates: int, workdir: Path) -> dict[str, float]:
     lats = rng.uniform(49.5, 55.0, sites)
     site_list = [
         Site(f"S{i:04d}", circle_polygon(float(lo), float(la), spec.radius_km), kind="synthetic")
-        for i, (lo, la) in enumerate(zip(lons, lats))
+        for i, (lo, la) in enumerate(zip(lons, lats, strict=True))
     ]
-    project = init_project(
-        workdir, simulated=True, ring_km=spec.ring_km, margin_km=spec.margin_km
-    )
+    project = init_project(workdir, simulated=True, ring_km=spec.ring_km, margin_km=spec.margin_km)
     t0 = time.perf_counter()
     imagery = workdir / "imagery"
     for site in site_list:

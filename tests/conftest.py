@@ -13,7 +13,7 @@ SHARED_DATA = Path(os.environ.get("FORCEWATCH_SHARED_DATA", REPO_ROOT.parent / "
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Path of ``../shared/data``; skips the test with a reason when it is absent (a user's clone)."""
+    """Path of ``../shared/data``; skips with a reason when it is absent (a user's clone)."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA} (set FORCEWATCH_SHARED_DATA)")
     return SHARED_DATA

@@ -28,7 +28,9 @@ def tiny_project(folder: Path, spec: ScenarioSpec = TINY) -> tuple[Project, Path
     """A project with the tiny scenario's sites imported and its scenes written (not ingested)."""
     folder.mkdir(parents=True, exist_ok=True)
     features = [site_to_feature(s) for s in scenario_sites(spec)]
-    (folder / "sites.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (folder / "sites.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
     with resources.as_file(resources.files("forcewatch.data") / "UKR.geo.json") as src:
         shutil.copyfile(src, folder / "reference.geojson")
     project = init_project(

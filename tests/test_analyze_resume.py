@@ -1,4 +1,4 @@
-"""`analyze` survives a kill mid-run: the re-run resumes and the store equals an uninterrupted run."""
+"""`analyze` survives a kill mid-run: the re-run resumes and equals an uninterrupted run."""
 
 from __future__ import annotations
 

@@ -34,17 +34,40 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     logs.mkdir()
     procs = [
         subprocess.Popen(
-            [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-             "--dashboard-address", ":0", "--no-show"],
-            stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"),
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+                "--no-show",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "scheduler.log", "w"),
         )
     ]
     for i in range(2):
         procs.append(
             subprocess.Popen(
-                [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
-                 "--host", "127.0.0.1", "--dashboard-address", ":0", "--name", f"w{i}"],
-                stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{i}.log", "w"),
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--host",
+                    "127.0.0.1",
+                    "--dashboard-address",
+                    ":0",
+                    "--name",
+                    f"w{i}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=open(logs / f"worker{i}.log", "w"),
             )
         )
     try:

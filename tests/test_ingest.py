@@ -74,8 +74,15 @@ def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
     project, _ = tiny_project(tmp_path / "p")
     far = tmp_path / "far"
     far.mkdir()
-    profile = dict(driver="GTiff", width=8, height=8, count=1, dtype="float32",
-                   crs="EPSG:32633", transform=from_origin(500000, 6000000, 10, 10))
+    profile = dict(
+        driver="GTiff",
+        width=8,
+        height=8,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32633",
+        transform=from_origin(500000, 6000000, 10, 10),
+    )
     with rasterio.open(far / "x.tif", "w", **profile) as ds:
         ds.write(np.ones((1, 8, 8), np.float32))
         ds.update_tags(ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5")
@@ -87,8 +94,15 @@ def test_undated_raster_gets_a_clear_error(tmp_path: Path) -> None:
     project, _ = tiny_project(tmp_path / "p")
     d = tmp_path / "nodate"
     d.mkdir()
-    profile = dict(driver="GTiff", width=4, height=4, count=1, dtype="float32",
-                   crs="EPSG:32633", transform=from_origin(500000, 6000000, 10, 10))
+    profile = dict(
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32633",
+        transform=from_origin(500000, 6000000, 10, 10),
+    )
     with rasterio.open(d / "x.tif", "w", **profile) as ds:
         ds.write(np.ones((1, 4, 4), np.float32))
     summary = ingest(project, [d])

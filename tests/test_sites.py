@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def brute_force_distance_km(lon: float, lat: float, line: LineString, n: int = 2
     """Independent check: minimum Geod.inv distance to points sampled along the line's geodesics."""
     best = np.inf
     coords = list(line.coords)
-    for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(coords):
         pts = GEOD.npts(x0, y0, x1, y1, n) + [(x0, y0), (x1, y1)]
         xs, ys = np.array(pts).T
         _, _, d = GEOD.inv(np.full(xs.size, lon), np.full(xs.size, lat), xs, ys)
@@ -58,7 +59,9 @@ def test_distance_inside_polygon_is_negative() -> None:
     square = Polygon([(30, 50), (32, 50), (32, 52), (30, 52)])
     d = geodesic_distance_km(Point(31, 51), ReferenceLine("area", square))
     assert d < 0
-    assert abs(d) == pytest.approx(brute_force_distance_km(31, 51, LineString([(30, 51), (30, 52)])), abs=1.0)
+    assert abs(d) == pytest.approx(
+        brute_force_distance_km(31, 51, LineString([(30, 51), (30, 52)])), abs=1.0
+    )
 
 
 def test_bands() -> None:
@@ -71,7 +74,10 @@ def test_bands() -> None:
 
 def test_yaml_watchlist_points_become_circles(tmp_path: Path) -> None:
     f = tmp_path / "w.yaml"
-    f.write_text("sites:\n  - {name: A, lat: 52.0, lon: 32.0, radius_km: 2}\n  - {name: B, lat: 51, lon: 36}\n")
+    f.write_text(
+        "sites:\n  - {name: A, lat: 52.0, lon: 32.0, radius_km: 2}\n"
+        "  - {name: B, lat: 51, lon: 36}\n"
+    )
     sites = load_watchlist(f)
     assert [s.name for s in sites] == ["A", "B"]
     # 2 km radius circle spans about 4 km north-south: 0.036 degrees of latitude.
@@ -81,9 +87,16 @@ def test_yaml_watchlist_points_become_circles(tmp_path: Path) -> None:
 
 def test_geojson_wrong_winding_is_fixed(tmp_path: Path) -> None:
     clockwise = [[32, 52], [32, 52.02], [32.03, 52.02], [32.03, 52], [32, 52]]
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "cw"}, "geometry": {"type": "Polygon", "coordinates": [clockwise]}}
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "cw"},
+                "geometry": {"type": "Polygon", "coordinates": [clockwise]},
+            }
+        ],
+    }
     f = tmp_path / "s.geojson"
     f.write_text(json.dumps(fc))
     site = load_watchlist(f)[0]
@@ -92,9 +105,16 @@ def test_geojson_wrong_winding_is_fixed(tmp_path: Path) -> None:
 
 def test_self_intersection_is_reported(tmp_path: Path) -> None:
     bowtie = [[32, 52], [32.1, 52.1], [32.1, 52], [32, 52.1], [32, 52]]
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "bow"}, "geometry": {"type": "Polygon", "coordinates": [bowtie]}}
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "bow"},
+                "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+            }
+        ],
+    }
     f = tmp_path / "s.geojson"
     f.write_text(json.dumps(fc))
     with pytest.raises(InputError, match="invalid polygon.*Self-intersection"):
@@ -105,9 +125,15 @@ def test_self_intersection_is_reported(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("{not json", "not valid JSON"),
-        ('{"type": "FeatureCollection", "features": [{"properties": {}, "geometry": null}]}', "needs a 'name'"),
+        (
+            '{"type": "FeatureCollection", "features": [{"properties": {}, "geometry": null}]}',
+            "needs a 'name'",
+        ),
         ('{"sites": [{"name": "x", "lat": 95, "lon": 0}]}', "out of range"),
-        ('{"sites": [{"name": "x", "lat": 5, "lon": 0}, {"name": "x", "lat": 6, "lon": 0}]}', "appears twice"),
+        (
+            '{"sites": [{"name": "x", "lat": 5, "lon": 0}, {"name": "x", "lat": 6, "lon": 0}]}',
+            "appears twice",
+        ),
     ],
 )
 def test_bad_watchlists(tmp_path: Path, text: str, message: str) -> None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ class SarParams:
     cfar_pfa: float
     cfar_guard_px: int
     cfar_train_px: int
-    cfar_method: str
+    cfar_method: Literal["ca", "os"]
     res_m: float
     ring_km: float
     margin_km: float
@@ -101,9 +101,7 @@ def plan_units(
     for (site_id, gkey), grp in sel.groupby(["site_id", "geometry_key"], sort=True):
         grp = grp.sort_values("acquired_utc")
         refs = tuple(
-            SceneRef(
-                r.scene_id, r.href, r.sha256, r.acquired_utc.to_pydatetime(), str(r.units)
-            )
+            SceneRef(r.scene_id, r.href, r.sha256, r.acquired_utc.to_pydatetime(), str(r.units))
             for r in grp.itertuples()
         )
         if len(refs) < 2:

@@ -32,8 +32,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 sites_app = typer.Typer(help="Manage the watchlist: import, add, list.", no_args_is_help=True)
-claims_app = typer.Typer(help="The claims ledger: add, list, extract, import, export.", no_args_is_help=True)
-bundle_app = typer.Typer(help="Evidence bundles: build and verify.", no_args_is_help=True, invoke_without_command=True)
+claims_app = typer.Typer(
+    help="The claims ledger: add, list, extract, import, export.", no_args_is_help=True
+)
+bundle_app = typer.Typer(
+    help="Evidence bundles: build and verify.", no_args_is_help=True, invoke_without_command=True
+)
 app.add_typer(sites_app, name="sites")
 app.add_typer(claims_app, name="claims")
 app.add_typer(bundle_app, name="bundle")
@@ -172,7 +176,9 @@ def sites_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     table = Table("site", "kind", "distance km", "band")
     for s in sites:
         d = s.site.distance_km
-        table.add_row(s.site.name, s.site.kind or "", "" if d is None else f"{d:.1f}", s.site.band or "")
+        table.add_row(
+            s.site.name, s.site.kind or "", "" if d is None else f"{d:.1f}", s.site.band or ""
+        )
     out.print(table)
 
 
@@ -186,7 +192,8 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Register GeoTIFF/COG scenes (idempotent: unchanged files are skipped)."""
-    from forcewatch.pipeline import describe, ingest as run_ingest
+    from forcewatch.pipeline import describe
+    from forcewatch.pipeline import ingest as run_ingest
 
     with progress_bar("ingest") as update:
         summary = run_ingest(_project(project), [str(p) for p in paths or []], update)
@@ -232,7 +239,8 @@ def fetch(
     else:
         out.print(
             f"items: {summary.items_found} found, {summary.duplicates_dropped} duplicates dropped; "
-            f"scenes: {summary.fetched} fetched, {summary.cached} cached, {summary.ingested} ingested"
+            f"scenes: {summary.fetched} fetched, {summary.cached} cached, "
+            f"{summary.ingested} ingested"
         )
         for w in summary.warnings:
             console.print(f"[yellow]warning:[/] {w}")
@@ -252,7 +260,8 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure every (site, orbit) series not yet measured, then re-assess states."""
-    from forcewatch.pipeline import analyze as run_analyze, describe
+    from forcewatch.pipeline import analyze as run_analyze
+    from forcewatch.pipeline import describe
 
     proj = _project(project)
     with progress_bar("analyze") as update:
@@ -318,7 +327,10 @@ def series(
     for r in merged.sort_values(["site", "geometry_key", "acquired_utc"]).itertuples():
         value = getattr(r, "value", float("nan"))
         table.add_row(
-            r.site, r.geometry_key, str(r.acquired_utc.date()), getattr(r, "state", ""),
+            r.site,
+            r.geometry_key,
+            str(r.acquired_utc.date()),
+            getattr(r, "state", ""),
             "" if value != value else f"{value:.4f}",
         )
     out.print(table)
@@ -395,7 +407,11 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     table = _table("id", "stated on", "speaker", "kind", "force", "quote")
     for c in claims:
         table.add_row(
-            c["id"][:8], str(c["stated_on"]), c["speaker"], c["kind"], c.get("force") or "",
+            c["id"][:8],
+            str(c["stated_on"]),
+            c["speaker"],
+            c["kind"],
+            c.get("force") or "",
             (c.get("quote") or "")[:80],
         )
     out.print(table)
@@ -437,7 +453,9 @@ def claims_extract(
 
 
 @claims_app.command("import")
-def claims_import(file: Annotated[Path, typer.Argument(help="Claims YAML.")], project: ProjectOpt = None) -> None:
+def claims_import(
+    file: Annotated[Path, typer.Argument(help="Claims YAML.")], project: ProjectOpt = None
+) -> None:
     """Import claims from a YAML ledger file."""
     from forcewatch.claims.ledger import load_claims_yaml
 
@@ -447,7 +465,9 @@ def claims_import(file: Annotated[Path, typer.Argument(help="Claims YAML.")], pr
 
 
 @claims_app.command("export")
-def claims_export(file: Annotated[Path, typer.Argument(help="Output YAML.")], project: ProjectOpt = None) -> None:
+def claims_export(
+    file: Annotated[Path, typer.Argument(help="Output YAML.")], project: ProjectOpt = None
+) -> None:
     """Export the ledger as YAML."""
     from forcewatch.claims.ledger import dump_claims_yaml
     from forcewatch.claims.model import Claim
@@ -486,7 +506,12 @@ def _short(text: str, limit: int) -> str:
 
 def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) -> Table:
     by_id = {c["id"]: c for c in claims}
-    colour = {"supported": "green", "contradicted": "red", "inconclusive": "yellow", "blind": "grey50"}
+    colour = {
+        "supported": "green",
+        "contradicted": "red",
+        "inconclusive": "yellow",
+        "blind": "grey50",
+    }
     table = _table("stated on", "speaker", "claim", "verdict", "confidence", "evidence")
     for v in verdicts:
         c = by_id.get(v["claim_id"], {})
@@ -505,7 +530,7 @@ def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) 
 
 @app.command()
 def verdicts(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
-    """Test every claim against the measured series: supported / contradicted / inconclusive / blind."""
+    """Test every claim against the series: supported / contradicted / inconclusive / blind."""
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
@@ -535,7 +560,9 @@ def report(
     from forcewatch.publish.report import build_report
 
     proj = _project(project)
-    path = build_report(proj, out_file or proj.out_dir / "report.html", claim_ids=claim, site_names=site, pdf=pdf)
+    path = build_report(
+        proj, out_file or proj.out_dir / "report.html", claim_ids=claim, site_names=site, pdf=pdf
+    )
     out.print(f"report: {path}")
 
 
@@ -545,7 +572,7 @@ def bundle(
     out_file: Annotated[Path | None, typer.Option("--out", help="Zip file to write.")] = None,
     project: ProjectOpt = None,
 ) -> None:
-    """Build the evidence bundle (report, manifest of SHA-256, data); `bundle verify ZIP` checks one."""
+    """Build the evidence bundle (report, SHA-256 manifest, data); `bundle verify` checks one."""
     if ctx.invoked_subcommand is not None:
         return
     from forcewatch.publish.bundle import build_bundle
@@ -597,7 +624,9 @@ def export(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind (default: this machine only).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     project: ProjectOpt = None,
 ) -> None:
@@ -620,7 +649,8 @@ def watch(
     as_json: JsonOpt = False,
 ) -> None:
     """Watch: fetch, analyze, re-assess and alert on what changed, every interval."""
-    from forcewatch.monitor import parse_interval, stop_on_signals, watch as run_watch
+    from forcewatch.monitor import parse_interval, stop_on_signals
+    from forcewatch.monitor import watch as run_watch
 
     interval = parse_interval(every)
     proj = _project(project)
@@ -645,7 +675,9 @@ def watch(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo project.")] = Path("demo-out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo project.")] = Path(
+        "demo-out"
+    ),
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
 ) -> None:
     """Build the simulated winter 2021-22 scenario and run the whole job on it."""
@@ -659,7 +691,9 @@ def demo(
     out.print(verdict_table(result["verdicts"], result["claims"]))
     out.print(f"report: {result['report']}")
     out.print(f"evidence bundle: {result['bundle']}")
-    out.print(f"project: {result['project']}  (try: forcewatch serve --project {result['project']})")
+    out.print(
+        f"project: {result['project']}  (try: forcewatch serve --project {result['project']})"
+    )
 
 
 def main() -> None:

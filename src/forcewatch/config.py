@@ -55,7 +55,11 @@ class SitesSettings(_Strict):
     @field_validator("bands_km")
     @classmethod
     def _bands_increasing(cls, value: list[float]) -> list[float]:
-        if len(value) < 1 or value[0] != 0 or any(b <= a for a, b in zip(value, value[1:])):
+        if (
+            len(value) < 1
+            or value[0] != 0
+            or any(b <= a for a, b in zip(value, value[1:], strict=False))
+        ):
             raise ValueError("must start at 0 and increase strictly, e.g. [0, 20, 50, 100, 250]")
         return value
 
@@ -302,7 +306,10 @@ def render_template(
         return "null" if value is None else json.dumps(value)
 
     return TEMPLATE.format(
-        name=q(name), watchlist=q(watchlist), reference=q(reference), simulated=str(simulated).lower(),
+        name=q(name),
+        watchlist=q(watchlist),
+        reference=q(reference),
+        simulated=str(simulated).lower(),
         ring_km=ring_km,
         margin_km=margin_km,
     )

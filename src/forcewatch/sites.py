@@ -8,6 +8,7 @@ geodesics (``pyproj.Geod``) before projection so its straight segments follow th
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -88,7 +89,7 @@ def circle_polygon(lon: float, lat: float, radius_km: float, n: int = 64) -> Pol
         raise InputError(f"radius_km must be positive, got {radius_km}")
     az = [360.0 * i / n for i in range(n)]
     lons, lats, _ = GEOD.fwd([lon] * n, [lat] * n, az, [radius_km * 1000.0] * n)
-    return Polygon(list(zip(lons, lats)))
+    return Polygon(list(zip(lons, lats, strict=True)))
 
 
 def _densify_geodesic(geom: BaseGeometry, step_km: float = DENSIFY_KM) -> BaseGeometry:
@@ -96,7 +97,7 @@ def _densify_geodesic(geom: BaseGeometry, step_km: float = DENSIFY_KM) -> BaseGe
 
     def dens(coords: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
         out: list[tuple[float, float]] = []
-        for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:]):
+        for (x0, y0), (x1, y1) in itertools.pairwise(coords):
             out.append((x0, y0))
             _, _, dist_m = GEOD.inv(x0, y0, x1, y1)
             n = int(dist_m / (step_km * 1000.0))
@@ -140,7 +141,7 @@ def band_label(distance_km: float | None, bands_km: Sequence[float] = DEFAULT_BA
     if distance_km < 0:
         return "inside"
     edges = list(bands_km)
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         if lo <= distance_km < hi:
             return f"{lo:g}-{hi:g}"
     return f"{edges[-1]:g}+"
@@ -149,7 +150,7 @@ def band_label(distance_km: float | None, bands_km: Sequence[float] = DEFAULT_BA
 def band_labels(bands_km: Sequence[float] = DEFAULT_BANDS_KM) -> list[str]:
     """All band labels, nearest first."""
     edges = list(bands_km)
-    return [f"{lo:g}-{hi:g}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:g}+"]
+    return [f"{lo:g}-{hi:g}" for lo, hi in itertools.pairwise(edges)] + [f"{edges[-1]:g}+"]
 
 
 def band_midpoint_km(label: str) -> float | None:

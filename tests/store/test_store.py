@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from shapely.geometry import Point
+from sqlalchemy import text
 
 from forcewatch.errors import StoreError
 from forcewatch.imagery.catalog import Scene
@@ -63,7 +63,9 @@ def _scene(i: int) -> Scene:
 
 def _seed(store: Store) -> int:
     with store.begin() as conn:
-        repo.upsert_sites(conn, [Site("A", circle_polygon(32, 52, 1.0), distance_km=50.0, band="50-100")])
+        repo.upsert_sites(
+            conn, [Site("A", circle_polygon(32, 52, 1.0), distance_km=50.0, band="50-100")]
+        )
     site_id = repo.list_sites(store)[0].id
     with store.begin() as conn:
         for i in range(3):
@@ -73,7 +75,12 @@ def _seed(store: Store) -> int:
 
 def _rows(n: int) -> list[dict]:
     return [
-        dict(scene_id=f"scene{i}", acquired_utc=datetime(2022, 1, 1 + i, 4, tzinfo=UTC), metric="targets", value=float(i))
+        dict(
+            scene_id=f"scene{i}",
+            acquired_utc=datetime(2022, 1, 1 + i, 4, tzinfo=UTC),
+            metric="targets",
+            value=float(i),
+        )
         for i in range(n)
     ]
 
@@ -88,8 +95,15 @@ def test_unit_rewrite_replaces_rows_without_duplicates(store: Store) -> None:
     site_id = _seed(store)
     for key in ("k1", "k2"):
         with store.begin() as conn:
-            repo.write_unit(conn, unit_key=key, site_id=site_id, geometry_key="s1:ro021",
-                            params_hash="p", run_id=None, rows=_rows(3))
+            repo.write_unit(
+                conn,
+                unit_key=key,
+                site_id=site_id,
+                geometry_key="s1:ro021",
+                params_hash="p",
+                run_id=None,
+                rows=_rows(3),
+            )
     assert repo.count_rows(store, "measurements") == 3
     assert repo.done_units(store) == {"k2"}
 
@@ -98,8 +112,15 @@ def test_failed_transaction_leaves_nothing(store: Store) -> None:
     site_id = _seed(store)
     with pytest.raises(RuntimeError):
         with store.begin() as conn:
-            repo.write_unit(conn, unit_key="k", site_id=site_id, geometry_key="s1:ro021",
-                            params_hash="p", run_id=None, rows=_rows(3))
+            repo.write_unit(
+                conn,
+                unit_key="k",
+                site_id=site_id,
+                geometry_key="s1:ro021",
+                params_hash="p",
+                run_id=None,
+                rows=_rows(3),
+            )
             raise RuntimeError("crash in the middle of a unit")
     assert repo.count_rows(store, "measurements") == 0
     assert repo.done_units(store) == set()
@@ -108,8 +129,15 @@ def test_failed_transaction_leaves_nothing(store: Store) -> None:
 def test_changed_scene_drops_its_units(store: Store) -> None:
     site_id = _seed(store)
     with store.begin() as conn:
-        repo.write_unit(conn, unit_key="k", site_id=site_id, geometry_key="s1:ro021",
-                        params_hash="p", run_id=None, rows=_rows(3))
+        repo.write_unit(
+            conn,
+            unit_key="k",
+            site_id=site_id,
+            geometry_key="s1:ro021",
+            params_hash="p",
+            run_id=None,
+            rows=_rows(3),
+        )
     changed = _scene(1)
     changed = Scene(**{**changed.__dict__, "sha256": "f" * 64})
     with store.begin() as conn:
@@ -145,12 +173,16 @@ def test_postgis_geometry_follows_wkt_with_spatial_index(store: Store) -> None:
         pytest.skip("PostGIS not installed")
     _seed(store)
     with store.connect() as conn:
-        near = conn.execute(
-            text(
-                "SELECT name FROM sites WHERE ST_DWithin(geom::geography, "
-                "ST_SetSRID(ST_MakePoint(32.0, 52.0), 4326)::geography, 2000)"
+        near = (
+            conn.execute(
+                text(
+                    "SELECT name FROM sites WHERE ST_DWithin(geom::geography, "
+                    "ST_SetSRID(ST_MakePoint(32.0, 52.0), 4326)::geography, 2000)"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         far = conn.execute(
             text(
                 "SELECT count(*) FROM sites WHERE ST_Intersects(geom, "
@@ -158,7 +190,10 @@ def test_postgis_geometry_follows_wkt_with_spatial_index(store: Store) -> None:
             )
         ).scalar()
         indexes = conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'sites' AND indexname = 'ix_sites_geom'")
+            text(
+                "SELECT indexdef FROM pg_indexes "
+                "WHERE tablename = 'sites' AND indexname = 'ix_sites_geom'"
+            )
         ).scalar()
     assert near == ["A"] and far == 0
     assert "gist" in indexes.lower()

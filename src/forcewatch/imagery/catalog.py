@@ -188,8 +188,10 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
         or pattern.get("sensor")
         or "hr"
     ).lower()
-    orbit = sidecar.get("sat:relative_orbit") or tags.get("relative_orbit") or pattern.get(
-        "sat:relative_orbit"
+    orbit = (
+        sidecar.get("sat:relative_orbit")
+        or tags.get("relative_orbit")
+        or pattern.get("sat:relative_orbit")
     )
     if orbit is None and s1:
         orbit = s1_relative_orbit(s1.group("mission"), int(s1.group("absorbit")))

@@ -237,7 +237,9 @@ def build_scenes(
                 grid = grid_for_site(site, spec.res_m, spec.margin_km)
                 landscapes[site.name] = (grid, landscape(spec, site, grid))
             grid, land = landscapes[site.name]
-            data = simulate_pass(spec, site, grid, p, land, vehicles_on(site.name, p.acquired_utc.date()))
+            data = simulate_pass(
+                spec, site, grid, p, land, vehicles_on(site.name, p.acquired_utc.date())
+            )
             write_scene(path, data, grid, p, spec)
         if progress is not None:
             progress(i + 1, len(plan))

@@ -166,7 +166,7 @@ def scene_values(scene: Scene) -> dict[str, Any]:
 
 
 def scene_status(conn: Connection, scene: Scene) -> str:
-    """'new', 'unchanged', 'changed' (same file, new bytes) or 'duplicate' (same bytes elsewhere)."""
+    """'new', 'unchanged', 'changed' (same file, new bytes) or 'duplicate' (bytes known)."""
     row = conn.execute(select(t.scenes.c.sha256).where(t.scenes.c.href == scene.href)).first()
     if row is not None:
         return "unchanged" if row.sha256 == scene.sha256 else "changed"
@@ -226,7 +226,8 @@ def scenes_frame(store: Store) -> pd.DataFrame:
 
 def count_rows(store: Store, table: str) -> int:
     with store.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar())
+        n = conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar()
+    return int(n or 0)
 
 
 # --- analysis units and measurements ----------------------------------------------------------

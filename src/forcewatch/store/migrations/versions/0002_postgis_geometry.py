@@ -57,7 +57,9 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_geom BEFORE INSERT OR UPDATE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_sync_geom()"
         )
-        op.execute(f"UPDATE {table} SET geom = ST_GeomFromText({wkt}, 4326) WHERE {wkt} IS NOT NULL")
+        op.execute(
+            f"UPDATE {table} SET geom = ST_GeomFromText({wkt}, 4326) WHERE {wkt} IS NOT NULL"
+        )
         op.execute(f"CREATE INDEX ix_{table}_geom ON {table} USING GIST (geom)")
 
 
