@@ -80,8 +80,8 @@ def import_sites(
     wl_path = watchlist or (project.resolve(cfg.watchlist) if cfg.watchlist else None)
     store = store_for(project)
     try:
-        ref: ReferenceLine | None = load_reference(ref_path) if ref_path else repo.get_reference(
-            store
+        ref: ReferenceLine | None = (
+            load_reference(ref_path) if ref_path else repo.get_reference(store)
         )
         sites: list[Site] = list(extra_sites)
         if wl_path:
@@ -120,7 +120,9 @@ class IngestSummary:
         return self.new + self.unchanged + self.changed + self.duplicate + len(self.errors)
 
 
-def ingest(project: Project, paths: Sequence[str | Path], progress: Progress = _noop) -> IngestSummary:
+def ingest(
+    project: Project, paths: Sequence[str | Path], progress: Progress = _noop
+) -> IngestSummary:
     """Register raster files: one transaction per file; bad files are reported and skipped."""
     files = list(scan_paths(paths or project.config.imagery.paths))
     if not files:
@@ -179,7 +181,9 @@ def analyze(
         sites = repo.list_sites(store, site_names)
         if site_names and len(sites) != len(set(site_names)):
             missing = set(site_names) - {s.site.name for s in sites}
-            raise InputError(f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`")
+            raise InputError(
+                f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`"
+            )
         units = plan_units(sites, repo.scenes_frame(store), params)
         done = repo.done_units(store)
         todo = [u for u in units if u.unit_key not in done]
@@ -221,3 +225,25 @@ def analyze(
 def describe(summary: Any) -> dict[str, Any]:
     """A summary dataclass as a plain dict (for --json output)."""
     return {k: v for k, v in vars(summary).items()}
+
+
+def assess(project: Project) -> int:
+    """Recompute and store series states from the stored measurements; returns rows written."""
+    from forcewatch.series import assess_store
+
+    store = store_for(project)
+    try:
+        return int(assess_store(store, project.config))
+    finally:
+        store.dispose()
+
+
+def compute_verdicts(project: Project) -> list[dict[str, Any]]:
+    """Test every stored claim against the stored series; stores and returns the verdicts."""
+    from forcewatch.claims.verdict import verdicts_for_store
+
+    store = store_for(project)
+    try:
+        return list(verdicts_for_store(store, project.config))
+    finally:
+        store.dispose()
