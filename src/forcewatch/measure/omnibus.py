@@ -1,0 +1,799 @@
+"""Sequential omnibus change test for diagonal (dual-pol) and single-pol SAR intensity stacks.
+
+After Conradsen, Nielsen & Skriver, "Determining the points of change in time series of
+polarimetric SAR data", IEEE TGRS 54(5), 2016, and Canty's sequential procedure (``sar_seq``, the
+Earth Engine tutorial), restricted to the diagonal of the covariance matrix.
+
+Model. At every pixel, date ``i`` gives ``p`` intensities (``p = 1``: one polarisation, ``p = 2``:
+VV and VH taken as the diagonal of the 2x2 covariance matrix). Each is the diagonal element of a
+complex Wishart matrix with ``n = enl`` looks, i.e. ``x ~ Gamma(shape=n, scale=sigma/n)``; the
+off-diagonal terms are not observed, and with a diagonal covariance the diagonal elements are
+independent. The likelihood-ratio test of ``sigma_j = sigma_{j-1}`` given that images
+``1..j-1`` share one ``sigma`` (the paper's ``R_j``) is therefore the product of ``p`` independent
+single-pol tests::
+
+    ln R_j = n * sum_b [ j ln j - (j-1) ln(j-1) + (j-1) ln S_{j-1,b} + ln x_{j,b} - j ln S_{j,b} ]
+           = n * sum_b [ ln r_b - j ln(1 + (r_b - 1) / j) ],   r_b = (j-1) x_{j,b} / S_{j-1,b}
+
+(``S_{j,b}`` sums band ``b`` over images ``1..j``; ``r_b`` is the new image over the mean of the
+run so far, and ``ln R_j`` peaks at 0 for ``r_b = 1``). The kernel evaluates the first form in
+float64 with ``sum_b ln`` taken as the log of the product over bands and ``ln S`` carried from
+one date to the next: two logarithms per pixel-date and no division. The ``j``-fold
+cancellation between the ``ln S`` terms costs ``j`` times the log's 2e-11, invisible in float32
+p-values.
+
+Degrees of freedom. The full p x p Hermitian covariance has ``p**2`` real parameters, so the
+paper's ``R_j`` has ``f = p**2``. Here each band contributes one real parameter (its variance),
+so each single-pol test has ``f = 1`` and the diagonal test has ``f = p`` (2 for VV+VH, as in
+Canty's dual-pol code) -- not ``2 p`` nor ``p**2``. The omnibus ``Q`` for ``k`` images (equality
+of all of them; ``Q = prod_j R_j``) has ``f = p (k - 1)``.
+
+Second-order correction. Box's expansion for a product of Gamma moments (the case here) gives
+``P(-2 rho ln R <= z) ~ P(chi2_f <= z) + omega2 [P(chi2_{f+4} <= z) - P(chi2_f <= z)]``. For one
+band, choosing ``rho`` so that the first-order term vanishes gives, with the paper's formulas at
+``p = 1``::
+
+    R_j:  rho = 1 - (1 + 1 / (j (j-1))) / (6 n)
+    Q_k:  rho = 1 - (k - 1/k) / (6 (k-1) n)
+    both: omega2 = -(f / 4) (1 - 1/rho)**2
+
+(Check: ``E[R_j^h]`` is a ratio of Gamma functions with arguments ``n (j-1)``, ``n`` over
+``n j``; Box's ``omega1 = 0`` gives the ``rho`` above and his ``B3`` terms then reduce to
+``omega2 = -(f/4)(1/rho - 1)**2``, the paper's formula at ``p = 1``.) The ``p`` bands are
+independent with the same ``n``, so their moment factors concatenate: ``rho`` is unchanged, ``f``
+and ``omega2`` add up (``omega2 = -(f/4)(1 - 1/rho)**2`` with the summed ``f``). Chi-square
+tails are closed forms (even ``f = 2m``: ``exp(-z/2) sum_{i<m} (z/2)^i / i!``; odd ``f``:
+``erfc(sqrt(z/2))`` plus half-integer terms), evaluated inside the kernel.
+
+Sequential procedure (the paper; Canty's ``change_maps``). A run starts at the first
+valid date ``l``. Compute ``Q`` over images ``l..last`` and the ``R_j`` of that run. A change is
+declared at the first ``j`` with ``p(R_j) < alpha``, provided ``p(Q) < alpha``; the run then
+restarts at the image after the change, and so on. Without a rejection the procedure stops.
+Each ``p(R_j)`` of run 0 is calibrated under no change; after a (false) restart the new run
+starts on an extreme image, so later intervals read a few per cent more ``p < alpha``
+(measured: 1.00-1.06 alpha over 9 intervals at ENL 4.4).
+
+No data. A pixel-date is valid when every band is finite and > 0 (NaN and 0 mean no data, e.g.
+border noise). Missing dates are skipped per pixel: the test between two valid dates ``a < b`` is
+reported in interval ``b - 1`` (the interval that ends at the first valid date after the
+change); intervals ``a..b-2`` get a NaN p-value and no change. A pixel with fewer than two valid
+dates gets NaN everywhere and no change. Negative or infinite values are errors, not no-data.
+
+Numerical notes. P-values smaller than about 1e-14 are outside the range where the asymptotic
+correction is meaningful (it can turn negative); they are floored at 0. The kernel uses fastmath
+without ``nnan``/``ninf`` because NaN is data here (no-data), and those flags would let the
+compiler assume it away.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+from forcewatch.errors import InputError
+
+__all__ = [
+    "OmnibusResult",
+    "LazyOmnibusResult",
+    "sequential_omnibus",
+    "omnibus_dask",
+    "enl_estimate",
+]
+
+# fastmath=True minus nnan/ninf: NaN marks no-data and must survive comparisons.
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_LN2 = 0.6931471805599453
+_SQRT2 = 1.4142135623730951
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+
+
+@dataclass(frozen=True)
+class OmnibusResult:
+    """Sequential omnibus test of one stack; ``k`` dates give ``k - 1`` intervals.
+
+    Interval ``t`` lies between dates ``t`` and ``t + 1``. Arrays are ``(interval, y, x)`` or
+    ``(y, x)``:
+
+    - ``p_values`` float32: p-value of the ``R_j`` test that the sequential procedure applies in
+      interval ``t``, i.e. of date ``t + 1`` against the mean of the run it is in (the run starts
+      at the first valid date, or at the date after the last change before ``t``); NaN where
+      untested (date ``t + 1`` missing, or before the first valid date).
+    - ``changes`` bool: change declared in interval ``t`` at level ``alpha`` (needs ``p(R_j)``
+      and the run's omnibus ``p(Q)`` both below ``alpha``).
+    - ``direction`` int8: +1 every band brighter than the run mean, -1 every band darker, 0
+      mixed or no change.
+    - ``p_omnibus`` float32 ``(y, x)``: p-value of ``Q`` over all valid dates (any change at all).
+    - ``first``, ``last`` int16 ``(y, x)``: first / last changed interval, -1 for none.
+    - ``count`` int16 ``(y, x)``: number of changes.
+    """
+
+    p_values: np.ndarray
+    changes: np.ndarray
+    direction: np.ndarray
+    p_omnibus: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    count: np.ndarray
+    enl: float
+    alpha: float
+
+
+# --------------------------------------------------------------------------- numeric primitives
+
+
+def _f64_bits_typer(typingctx: Any, x: Any) -> Any:
+    """Reinterpret a float64's bits as int64 (a no-op in machine code)."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+def _bits_f64_typer(typingctx: Any, x: Any) -> Any:
+    """Reinterpret int64 bits as a float64."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+def _bits_f32_typer(typingctx: Any, x: Any) -> Any:
+    """Reinterpret int32 bits as a float32."""
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return types.float32(types.int32), codegen
+
+
+_f64_bits: Any = intrinsic(_f64_bits_typer)
+_bits_f64: Any = intrinsic(_bits_f64_typer)
+_bits_f32: Any = intrinsic(_bits_f32_typer)
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _ln(x: float) -> float:  # pragma: no cover - compiled
+    """Natural log of a positive normal float64, branch-free so loops vectorise.
+
+    ``x = 2**e m`` with ``m`` in [sqrt(1/2), sqrt(2)), ``ln m = 2 atanh(s)``,
+    ``s = (m - 1) / (m + 1)``, ``|s| <= 0.172``: the series to ``s**11`` leaves an absolute error
+    below 2e-11, far under what float32 p-values can show.
+    """
+    bits = _f64_bits(x)
+    e = ((bits >> 52) & 0x7FF) - 1023
+    m = _bits_f64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1 if big else e
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    q = 1.0 / 11.0
+    q = q * s2 + 1.0 / 9.0
+    q = q * s2 + 1.0 / 7.0
+    q = q * s2 + 1.0 / 5.0
+    q = q * s2 + 1.0 / 3.0
+    q = q * s2 + 1.0
+    return e * _LN2 + 2.0 * s * q
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _exp(y: float) -> float:  # pragma: no cover - compiled
+    """exp(y) for y <= ~700, branch-free (relative error < 1e-8); floored at exp(-700)."""
+    y = max(y, -700.0)
+    kf = np.floor(y * 1.4426950408889634 + 0.5)
+    f = y - kf * _LN2
+    q = 1.0 / 5040.0
+    q = q * f + 1.0 / 720.0
+    q = q * f + 1.0 / 120.0
+    q = q * f + 1.0 / 24.0
+    q = q * f + 1.0 / 6.0
+    q = q * f + 0.5
+    q = q * f + 1.0
+    q = q * f + 1.0
+    return q * _bits_f64((np.int64(kf) + 1023) << 52)
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _exp32_pvalue(h: Any, omega2: Any) -> Any:  # pragma: no cover - compiled
+    """Dual-pol ``p(R_j) = exp(-h) (1 + omega2 (h + h^2 / 2))`` in float32, clipped to [0, 1].
+
+    float32 lanes are twice as many as float64 ones; ``h`` in float32 costs at most ``h * 6e-8``
+    relative (5e-6 at p = 1e-38, where float32 ends).
+    """
+    y = max(-h, np.float32(-87.0))
+    kf = np.floor(y * np.float32(1.4426950408889634) + np.float32(0.5))
+    f = y - kf * np.float32(_LN2)
+    q = np.float32(1.0 / 5040.0)
+    q = q * f + np.float32(1.0 / 720.0)
+    q = q * f + np.float32(1.0 / 120.0)
+    q = q * f + np.float32(1.0 / 24.0)
+    q = q * f + np.float32(1.0 / 6.0)
+    q = q * f + np.float32(0.5)
+    q = q * f + np.float32(1.0)
+    q = q * f + np.float32(1.0)
+    e = q * _bits_f32((np.int32(kf) + 127) << 23)
+    pv = e * (np.float32(1.0) + omega2 * (h + np.float32(0.5) * h * h))
+    pv = pv if h < np.float32(87.0) else np.float32(0.0)
+    return min(max(pv, np.float32(0.0)), np.float32(1.0))
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _erfc(x: float) -> float:  # pragma: no cover - compiled
+    """erfc(x) for x >= 0, Numerical Recipes' Chebyshev fit (relative error < 1.2e-7)."""
+    t = 1.0 / (1.0 + 0.5 * x)
+    q = 0.17087277
+    q = q * t - 0.82215223
+    q = q * t + 1.48851587
+    q = q * t - 1.13520398
+    q = q * t + 0.27886807
+    q = q * t - 0.18628806
+    q = q * t + 0.09678418
+    q = q * t + 0.37409196
+    q = q * t + 1.00002368
+    return t * _exp(-x * x - 1.26551223 + t * q)
+
+
+@njit(cache=True)
+def _sf_corrected(z: float, f: int, omega2: float) -> float:  # pragma: no cover - compiled
+    """``P(chi2_f > z) + omega2 [P(chi2_{f+4} > z) - P(chi2_f > z)]``, clipped to [0, 1]."""
+    # Terms T_i = exp(-h) h^a / Gamma(a + 1) with a = i (even f) or i + 1/2 (odd f), by
+    # recursion T_i = T_{i-1} h / a; started in log space when exp(-h) would underflow.
+    h = 0.5 * max(z, 0.0)
+    odd = f % 2 == 1
+    a0 = 0.5 if odd else 0.0
+    m = f // 2  # terms of the chi2_f tail besides erfc (odd f); chi2_{f+4} has two more
+    sf = math.erfc(math.sqrt(h)) if odd else 0.0
+    if h == 0.0:
+        term = 0.0 if odd else 1.0
+    elif h < 700.0:
+        term = math.exp(-h) * (_TWO_OVER_SQRT_PI * math.sqrt(h) if odd else 1.0)
+    else:
+        term = math.exp(-h + a0 * math.log(h) - math.lgamma(a0 + 1.0))
+    extra = 0.0
+    for i in range(m + 2):
+        if i < m:
+            sf += term
+        else:
+            extra += term
+        term *= h / (a0 + i + 1.0)
+    return min(max(sf + omega2 * extra, 0.0), 1.0)
+
+
+@njit(inline="always", cache=True)
+def _rho_r(j: float, n: float) -> float:  # pragma: no cover - compiled
+    return 1.0 - (1.0 + 1.0 / (j * (j - 1.0))) / (6.0 * n)
+
+
+@njit(inline="always", cache=True)
+def _rho_q(k: float, n: float) -> float:  # pragma: no cover - compiled
+    return 1.0 - (k - 1.0 / k) / (6.0 * (k - 1.0) * n)
+
+
+@njit(cache=True)
+def _q_pvalue(ln_q: float, k: int, p: int, n: float) -> float:  # pragma: no cover - compiled
+    """p-value of the omnibus Q over ``k`` images from ``ln Q / n``."""
+    rho = _rho_q(float(k), n)
+    f = p * (k - 1)
+    omega2 = -0.25 * f * (1.0 - 1.0 / rho) ** 2
+    return _sf_corrected(-2.0 * n * rho * ln_q, f, omega2)
+
+
+# --------------------------------------------------------------------------- the kernel
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _fast_row(stack, y, n, s0, s1, ls, lnq, bad, p_out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Run 0 of every pixel of row ``y`` as if all its dates were valid; vectorised over x.
+
+    Fills ``p_out[:, y, :]`` with ``p(R_j)`` of the run that starts at date 0, ``lnq`` with
+    ``ln Q / n`` of the whole series and ``bad`` with 1 where some date is not valid (those
+    pixels are redone by ``_pixel_with_gaps``). With ``L_x = sum_b ln x_b`` and
+    ``L_S = sum_b ln S_b`` (``S`` the running sums), ``ln R_j / n = L_x + (j-1) L_S(prev)
+    - j L_S(new) + p (j ln j - (j-1) ln(j-1))``: two logs per pixel-date and no division; the
+    cancellation between the ``L_S`` terms costs ``j`` times the log's 2e-11, i.e. nothing.
+    """
+    k, p, _, nx = stack.shape
+    inf = np.inf
+    b_last = p - 1
+    for x in range(nx):
+        a = np.float64(stack[0, 0, y, x])
+        b = np.float64(stack[0, b_last, y, x])
+        s0[x] = a
+        s1[x] = b
+        ls[x] = _ln(a * b) if p == 2 else _ln(a)
+        lnq[x] = 0.0
+        ok = (a > 0.0) & (a < inf) & (b > 0.0) & (b < inf)
+        bad[x] = np.uint8(1) - np.uint8(ok)
+    for t in range(k - 1):
+        j = t + 2.0
+        jm1 = t + 1.0
+        cst = p * (j * math.log(j) - jm1 * math.log(jm1))
+        rho = _rho_r(j, n)
+        c = -n * rho  # h = z / 2 = -n rho ln R
+        omega2 = -0.25 * p * (1.0 - 1.0 / rho) ** 2
+        if p == 2:
+            for x in range(nx):
+                a = np.float64(stack[t + 1, 0, y, x])
+                b = np.float64(stack[t + 1, 1, y, x])
+                sa = s0[x] + a
+                sb = s1[x] + b
+                ls_new = _ln(sa * sb)
+                ln_r = _ln(a * b) + jm1 * ls[x] - j * ls_new + cst
+                p_out[t, y, x] = np.float32(max(c * ln_r, 0.0))  # h, made a p-value below
+                lnq[x] += ln_r
+                s0[x] = sa
+                s1[x] = sb
+                ls[x] = ls_new
+                ok = (a > 0.0) & (a < inf) & (b > 0.0) & (b < inf)
+                bad[x] |= np.uint8(1) - np.uint8(ok)
+            omega2_32 = np.float32(omega2)
+            for x in range(nx):  # a float32 loop of its own: twice the SIMD lanes
+                p_out[t, y, x] = _exp32_pvalue(p_out[t, y, x], omega2_32)
+        else:
+            for x in range(nx):
+                a = np.float64(stack[t + 1, 0, y, x])
+                sa = s0[x] + a
+                ls_new = _ln(sa)
+                ln_r = _ln(a) + jm1 * ls[x] - j * ls_new + cst
+                h = max(c * ln_r, 0.0)
+                rh = np.sqrt(h)
+                pv = _erfc(rh) + omega2 * _exp(-h) * _TWO_OVER_SQRT_PI * rh * (1.0 + h / 1.5)
+                p_out[t, y, x] = np.float32(min(max(pv, 0.0), 1.0))
+                lnq[x] += ln_r
+                s0[x] = sa
+                ls[x] = ls_new
+                ok = (a > 0.0) & (a < inf)
+                bad[x] |= np.uint8(1) - np.uint8(ok)
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _row_q_pvalues(lnq, k, p, n, h, term, sf, extra):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``p(Q)`` of every pixel of a row from ``lnq`` (overwritten), vectorised over x.
+
+    Same series as ``_sf_corrected``; entries with ``h > 650`` (outside the fast exp's range)
+    are left for the caller to redo exactly.
+    """
+    nx = lnq.shape[0]
+    rho = _rho_q(float(k), n)
+    f = p * (k - 1)
+    omega2 = -0.25 * f * (1.0 - 1.0 / rho) ** 2
+    c = -n * rho
+    odd = f % 2 == 1
+    a0 = 0.5 if odd else 0.0
+    m = f // 2
+    for x in range(nx):
+        hx = max(c * lnq[x], 0.0)
+        h[x] = hx
+        rh = np.sqrt(hx)
+        term[x] = _exp(-hx) * (_TWO_OVER_SQRT_PI * rh if odd else 1.0)
+        sf[x] = _erfc(rh) if odd else 0.0
+        extra[x] = 0.0
+    for i in range(m + 2):
+        inv_a = 1.0 / (a0 + i + 1.0)
+        if i < m:
+            for x in range(nx):
+                sf[x] += term[x]
+                term[x] *= h[x] * inv_a
+        else:
+            for x in range(nx):
+                extra[x] += term[x]
+                term[x] *= h[x] * inv_a
+    for x in range(nx):
+        lnq[x] = min(max(sf[x] + omega2 * extra[x], 0.0), 1.0)
+
+
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _p_r(ln_r: float, j: float, p: int, n: float) -> float:  # pragma: no cover - compiled
+    """p-value of ``R_j`` from ``ln R_j / n`` (same arithmetic as the vectorised pass)."""
+    rho = _rho_r(j, n)
+    omega2 = -0.25 * p * (1.0 - 1.0 / rho) ** 2
+    h = max(-n * rho * ln_r, 0.0)
+    if p == 2:
+        return float(_exp32_pvalue(np.float32(h), np.float32(omega2)))
+    rh = np.sqrt(h)
+    pv = _erfc(rh) + omega2 * _exp(-h) * _TWO_OVER_SQRT_PI * rh * (1.0 + h / 1.5)
+    return min(max(pv, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _load_pixel(stack, y, x, vals, idx):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Copy the valid dates of pixel (y, x) to ``vals``/``idx``; returns (count, bad values)."""
+    k, p = stack.shape[0], stack.shape[1]
+    m = 0
+    n_bad = 0
+    for t in range(k):
+        ok = True
+        for b in range(p):
+            v = np.float64(stack[t, b, y, x])
+            vals[m, b] = v
+            if not (v > 0.0 and v < np.inf):
+                ok = False
+                if v < 0.0 or v == np.inf:
+                    n_bad += 1
+        if ok:
+            idx[m] = t
+            m += 1
+    return m, n_bad
+
+
+@njit(cache=True)
+def _mark_change(y, x, t, direction, count, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    out[1][t, y, x] = True
+    out[2][t, y, x] = direction
+    if count == 0:
+        out[4][y, x] = t
+    out[5][y, x] = t
+    return count + 1
+
+
+@njit(fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _runs_from(ell, m, vals, idx, n, alpha, count, y, x, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The sequential procedure from valid date ``ell`` on; returns the updated change count.
+
+    Writes the p-values of the intervals it tests, the changes and their direction, and
+    ``p_omnibus`` when ``ell == 0``.
+    """
+    p = vals.shape[1]
+    while ell < m - 1:
+        kk = m - ell
+        prod_s = 1.0
+        for b in range(p):
+            sums[b] = vals[ell, b]
+            prod_s *= sums[b]
+        ls_prev = _ln(prod_s)
+        ln_q = 0.0
+        for jj in range(2, kk + 1):
+            i = ell + jj - 1
+            j = float(jj)
+            prod_x = 1.0
+            prod_s = 1.0
+            up = 0
+            for b in range(p):
+                v = vals[i, b]
+                up += 1 if (j - 1.0) * v > sums[b] else (-1 if (j - 1.0) * v < sums[b] else 0)
+                sums[b] += v
+                prod_x *= v
+                prod_s *= sums[b]
+            ls_new = _ln(prod_s)
+            # same arithmetic as _fast_row, so both paths give the same p-values
+            ln_r = _ln(prod_x) + (j - 1.0) * ls_prev - j * ls_new + p * cst[jj]
+            ls_prev = ls_new
+            lr[jj] = ln_r
+            dr[jj] = 1 if up == p else (-1 if up == -p else 0)
+            ln_q += ln_r
+        p_q = _q_pvalue(ln_q, kk, p, n)
+        if ell == 0:
+            out[3][y, x] = p_q
+        change = -1
+        for jj in range(2, kk + 1):
+            i = ell + jj - 1
+            p_r = _p_r(lr[jj], float(jj), p, n)
+            out[0][idx[i] - 1, y, x] = p_r
+            if p_q < alpha and p_r < alpha:
+                change = i
+                count = _mark_change(y, x, idx[i] - 1, dr[jj], count, out)
+                break
+        if change < 0:
+            break
+        ell = change
+    return count
+
+
+@njit(cache=True)
+def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Pixel with a missing date: the whole procedure on its valid dates; returns bad values."""
+    m, n_bad = _load_pixel(stack, y, x, vals, idx)
+    for t in range(stack.shape[0] - 1):
+        out[0][t, y, x] = np.nan
+    out[3][y, x] = np.nan
+    if m >= 2:
+        out[6][y, x] = _runs_from(0, m, vals, idx, n, alpha, 0, y, x, lr, dr, sums, cst, out)
+    return n_bad
+
+
+@njit(cache=True)
+def _pixel_changed(stack, y, x, n, alpha, p_q, vals, idx, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Complete pixel with ``p(Q) < alpha``: run 0 is already in ``out[0]``; restart after it."""
+    k, p = stack.shape[0], stack.shape[1]
+    out[3][y, x] = p_q
+    m, _ = _load_pixel(stack, y, x, vals, idx)
+    for t in range(k - 1):
+        if out[0][t, y, x] < alpha:
+            up = 0
+            for b in range(p):
+                s = 0.0
+                for i in range(t + 1):
+                    s += vals[i, b]
+                r = (t + 1.0) * vals[t + 1, b] / s
+                up += 1 if r > 1.0 else (-1 if r < 1.0 else 0)
+            direction = 1 if up == p else (-1 if up == -p else 0)
+            count = _mark_change(y, x, t, direction, 0, out)
+            out[6][y, x] = _runs_from(
+                t + 1, m, vals, idx, n, alpha, count, y, x, lr, dr, sums, cst, out
+            )
+            return
+
+
+def _kernel_py(stack, n, alpha, out, bad_per_row):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """All pixels: the vectorised run-0 pass per row, then the exact procedure where needed.
+
+    Pixels with a missing date redo everything on their valid dates; complete pixels with
+    ``p(Q) < alpha`` (a change somewhere, or a fraction ``alpha`` of unchanged ones) keep run 0
+    up to its first rejection and restart after it; the others are done after run 0.
+    """
+    k, p, ny, nx = stack.shape
+    pq_out = out[3]
+    cst = np.zeros(k + 1)  # j ln j - (j-1) ln(j-1), the constant of ln R_j / n per band
+    for jj in range(2, k + 1):
+        cst[jj] = jj * math.log(jj) - (jj - 1) * math.log(jj - 1)
+    for y in prange(ny):
+        s0 = np.empty(nx)
+        s1 = np.empty(nx)
+        ls = np.empty(nx)
+        lnq = np.empty(nx)
+        bad = np.empty(nx, np.uint8)
+        _fast_row(stack, y, n, s0, s1, ls, lnq, bad, out[0])
+        _row_q_pvalues(lnq, k, p, n, s0, s1, ls, np.empty(nx))  # lnq <- p(Q), s0 <- its h
+        vals = np.empty((k, p))
+        idx = np.empty(k, np.int64)
+        lr = np.empty(k + 1)
+        dr = np.empty(k + 1, np.int8)
+        sums = np.empty(p)
+        n_bad = 0
+        for x in range(nx):
+            if bad[x] != 0:
+                n_bad += _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out)
+                continue
+            p_q = lnq[x] if s0[x] <= 650.0 else _q_pvalue(-s0[x] / (n * _rho_q(k, n)), k, p, n)
+            if p_q >= alpha:
+                pq_out[y, x] = p_q
+            else:
+                _pixel_changed(stack, y, x, n, alpha, p_q, vals, idx, lr, dr, sums, cst, out)
+        bad_per_row[y] = n_bad
+
+
+_kernel_parallel = njit(
+    parallel=True, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
+)(_kernel_py)
+_kernel_serial = njit(
+    parallel=False, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
+)(_kernel_py)
+
+
+# --------------------------------------------------------------------------- public entry points
+
+
+def _check_parameters(shape: tuple[int, ...], enl: float, alpha: float) -> None:
+    if len(shape) != 4:
+        raise InputError(f"stack must have dims (time, pol, y, x); got shape {shape}")
+    k, p, ny, nx = shape
+    if k < 2:
+        raise InputError(f"stack needs at least 2 dates to test for change; got {k}")
+    if p not in (1, 2):
+        raise InputError(
+            f"pol axis must hold 1 (single-pol) or 2 (diagonal dual-pol) bands; got {p}"
+        )
+    if ny < 1 or nx < 1:
+        raise InputError(f"stack has an empty spatial grid: shape {shape}")
+    if k - 1 > np.iinfo(np.int16).max:
+        raise InputError(f"stack has too many dates ({k}); at most 32768 are supported")
+    if not (math.isfinite(enl) and enl > 0):
+        raise InputError(f"enl (equivalent number of looks) must be finite and > 0; got {enl}")
+    if not (0.0 < alpha < 1.0):
+        raise InputError(f"alpha (significance level) must lie in (0, 1); got {alpha}")
+
+
+def _as_stack(stack: Any) -> np.ndarray:
+    arr = np.asarray(stack)
+    if arr.dtype.kind not in "fiu":
+        raise InputError(f"stack must hold real intensities; got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tuple[Any, ...]:
+    k, _, ny, nx = arr.shape
+    out = (
+        np.empty((k - 1, ny, nx), np.float32),
+        np.zeros((k - 1, ny, nx), np.bool_),
+        np.zeros((k - 1, ny, nx), np.int8),
+        np.empty((ny, nx), np.float32),
+        np.full((ny, nx), -1, np.int16),
+        np.full((ny, nx), -1, np.int16),
+        np.zeros((ny, nx), np.int16),
+    )
+    bad_per_row = np.zeros(ny, np.int64)
+    kernel = _kernel_parallel if parallel else _kernel_serial
+    kernel(arr, float(enl), float(alpha), out, bad_per_row)
+    n_bad = int(bad_per_row.sum())
+    if n_bad:
+        raise InputError(
+            f"stack holds {n_bad} negative or infinite intensities; expected linear power >= 0 "
+            "(NaN or 0 for no data)"
+        )
+    return out
+
+
+def _result(out: tuple[Any, ...], enl: float, alpha: float) -> OmnibusResult:
+    p_values, changes, direction, p_omnibus, first, last, count = out
+    return OmnibusResult(
+        p_values=p_values,
+        changes=changes,
+        direction=direction,
+        p_omnibus=p_omnibus,
+        first=first,
+        last=last,
+        count=count,
+        enl=float(enl),
+        alpha=float(alpha),
+    )
+
+
+def sequential_omnibus(stack: Any, enl: float, alpha: float) -> OmnibusResult:
+    """Run the sequential omnibus change test on a stack of linear intensities.
+
+    ``stack``: array ``(time, pol, y, x)`` of linear power (sigma0 or gamma0, not dB), ``pol``
+    of length 1 (single-pol) or 2 (two co-registered channels, e.g. VV and VH, taken as the
+    diagonal of the covariance matrix); NaN or 0 = no data. ``enl``: equivalent number of looks
+    of every image (> 0, need not be an integer). ``alpha``: significance level in (0, 1) of every
+    test. See the module docstring for the statistics and the no-data rule. Runs on all cores
+    (numba threads) when called from the main thread, single-threaded from other threads.
+
+    Raises ``InputError`` for a wrong shape or dtype, ``enl <= 0``, ``alpha`` outside (0, 1),
+    fewer than 2 dates, negative or infinite values, or a stack where no pixel has two valid
+    dates (all NaN).
+    """
+    arr = _as_stack(stack)
+    _check_parameters(arr.shape, enl, alpha)
+    # Worker threads (dask, the engine) already run in parallel: nested thread pools would only
+    # oversubscribe the cores, and numba's fallback threading layer cannot be entered twice.
+    parallel = threading.current_thread() is threading.main_thread()
+    out = _run_kernel(arr, enl, alpha, parallel=parallel)
+    if not np.isfinite(out[3]).any():
+        raise InputError("stack has no pixel with two valid dates (all NaN or zero?)")
+    return _result(out, enl, alpha)
+
+
+def _omnibus_block(block: np.ndarray, enl: float, alpha: float) -> tuple[np.ndarray, ...]:
+    """One dask block ``(time, pol, y, x)``: the kernel's seven outputs, single-threaded."""
+    return _run_kernel(_as_stack(block), enl, alpha, parallel=False)
+
+
+@dataclass(frozen=True)
+class LazyOmnibusResult:
+    """``OmnibusResult`` as dask arrays (same fields, dims and dtypes), not yet computed.
+
+    The fields share one task per block: compute them together (``compute()`` or
+    ``dask.compute(r.count, r.first, ...)``) so the kernel runs once per block; reductions such
+    as ``r.count.sum()`` stream block by block without holding the full maps.
+    """
+
+    p_values: Any
+    changes: Any
+    direction: Any
+    p_omnibus: Any
+    first: Any
+    last: Any
+    count: Any
+    enl: float
+    alpha: float
+
+    def compute(self, **kwargs: Any) -> OmnibusResult:
+        """Compute every field in one pass (``kwargs`` go to ``dask.compute``)."""
+        import dask
+
+        fields = (
+            self.p_values,
+            self.changes,
+            self.direction,
+            self.p_omnibus,
+            self.first,
+            self.last,
+            self.count,
+        )
+        return _result(dask.compute(*fields, **kwargs), self.enl, self.alpha)
+
+
+def omnibus_dask(
+    stack: Any, enl: float, alpha: float, *, chunk_yx: tuple[int, int] = (512, 512)
+) -> LazyOmnibusResult:
+    """Chunked ``sequential_omnibus`` for stacks larger than memory (a dask array, or any array).
+
+    ``stack`` is ``(time, pol, y, x)`` as for ``sequential_omnibus``; it is rechunked to whole
+    time and pol axes and ``chunk_yx`` pixels per block (memory per running block is about
+    ``(4 p + 6) * time * chunk_y * chunk_x`` bytes: input plus outputs). Pixels are
+    independent, so blocks need no overlap and the result equals the in-memory one. Shapes and
+    parameters are checked at once; negative or infinite values raise ``InputError`` when the
+    block holding them is computed. A block without valid data yields NaN p-values and no
+    change (no all-NaN error here).
+    """
+    import dask
+    import dask.array as da
+
+    arr = stack if isinstance(stack, da.Array) else da.asarray(stack)
+    if arr.dtype.kind not in "fiu":
+        raise InputError(f"stack must hold real intensities; got dtype {arr.dtype}")
+    _check_parameters(tuple(int(s) for s in arr.shape), enl, alpha)
+    k, p = int(arr.shape[0]), int(arr.shape[1])
+    arr = arr.rechunk((k, p, chunk_yx[0], chunk_yx[1]))
+    specs = (  # (dtype, has the interval axis) of the kernel's outputs, in order
+        (np.float32, True),
+        (np.bool_, True),
+        (np.int8, True),
+        (np.float32, False),
+        (np.int16, False),
+        (np.int16, False),
+        (np.int16, False),
+    )
+    blocks = arr.to_delayed()
+    grid: list[list[list[Any]]] = [[[] for _ in arr.chunks[3]] for _ in arr.chunks[2]]
+    for i, rows in enumerate(arr.chunks[2]):
+        for j, cols in enumerate(arr.chunks[3]):
+            outs = dask.delayed(_omnibus_block, pure=True, nout=len(specs))(
+                blocks[0, 0, i, j], float(enl), float(alpha)
+            )
+            for out, (dtype, lead) in zip(outs, specs, strict=True):
+                shape = (k - 1, rows, cols) if lead else (rows, cols)
+                grid[i][j].append(da.from_delayed(out, shape=shape, dtype=dtype))
+    fields = [
+        da.block([[grid[i][j][f] for j in range(len(grid[0]))] for i in range(len(grid))])
+        for f in range(len(specs))
+    ]
+    p_values, changes, direction, p_omnibus, first, last, count = fields
+    return LazyOmnibusResult(
+        p_values=p_values,
+        changes=changes,
+        direction=direction,
+        p_omnibus=p_omnibus,
+        first=first,
+        last=last,
+        count=count,
+        enl=float(enl),
+        alpha=float(alpha),
+    )
+
+
+def enl_estimate(intensity: Any, window: int = 9) -> float:
+    """Equivalent number of looks of a linear intensity image ``(y, x)`` from its homogeneous parts.
+
+    The image is cut into non-overlapping ``window x window`` blocks (blocks with no-data are
+    skipped). Each block's squared coefficient of variation ``cv2 = var / mean**2`` estimates
+    ``1 / ENL`` where the block is pure speckle; texture and edges only raise it. Blocks whose
+    ``cv2`` exceeds the median by more than 3 robust standard deviations (1.4826 MAD) are dropped
+    as heterogeneous, and the estimate is ``1 / mean(cv2)`` over the rest. On pure Gamma speckle
+    the bias is below 1 % at ENL >= 4 and about 3 % at ENL 1 with the default window of 9 (the
+    trimming cuts a little of the homogeneous tail); a median of per-block ENL would be 2-4 %
+    high. Raises ``InputError`` for a non-2-D input, a window < 3, negative values, or fewer than
+    10 usable blocks.
+    """
+    img = np.asarray(intensity, dtype=np.float64)
+    if img.ndim != 2:
+        raise InputError(f"intensity must be a 2-D (y, x) image; got shape {img.shape}")
+    if window < 3:
+        raise InputError(f"window must be at least 3 pixels; got {window}")
+    if np.any(img < 0):
+        raise InputError("intensity holds negative values; expected linear power")
+    ny, nx = (img.shape[0] // window) * window, (img.shape[1] // window) * window
+    tiles = img[:ny, :nx].reshape(ny // window, window, nx // window, window)
+    blocks = tiles.transpose(0, 2, 1, 3).reshape(-1, window * window)
+    usable = np.all(np.isfinite(blocks) & (blocks > 0), axis=1)
+    blocks = blocks[usable]
+    if blocks.shape[0] < 10:
+        raise InputError(
+            f"only {blocks.shape[0]} complete {window}x{window} blocks without no-data; "
+            "need at least 10 to estimate the ENL"
+        )
+    mean = blocks.mean(axis=1)
+    cv2 = blocks.var(axis=1, ddof=1) / mean**2
+    med = np.median(cv2)
+    spread = 1.4826 * np.median(np.abs(cv2 - med))
+    kept = cv2[cv2 <= med + 3.0 * spread]
+    return float(1.0 / kept.mean())
