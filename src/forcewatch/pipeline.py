@@ -201,17 +201,22 @@ def analyze(
                     summary.failures.append(f"{unit.site.name} {unit.geometry_key}: {result}")
                 else:
                     with store.begin() as conn:
-                        repo.write_unit(
-                            conn,
-                            unit_key=unit.unit_key,
-                            site_id=unit.site_id,
-                            geometry_key=unit.geometry_key,
-                            params_hash=params.digest(),
-                            run_id=run_id,
-                            rows=result,
-                        )
-                    summary.units_measured += 1
-                    summary.rows_written += len(result)
+                        fresh = repo.claim_unit(conn, unit.unit_key)
+                        if fresh:
+                            repo.write_unit(
+                                conn,
+                                unit_key=unit.unit_key,
+                                site_id=unit.site_id,
+                                geometry_key=unit.geometry_key,
+                                params_hash=params.digest(),
+                                run_id=run_id,
+                                rows=result,
+                            )
+                    if fresh:
+                        summary.units_measured += 1
+                        summary.rows_written += len(result)
+                    else:  # another process stored this unit meanwhile
+                        summary.units_done_before += 1
                 progress(summary.units_done_before + summary.units_measured, len(units))
         status = "ok" if not summary.failures else "partial"
         repo.finish_run(store, run_id, status, "; ".join(summary.failures) or None)

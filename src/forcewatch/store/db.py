@@ -31,10 +31,16 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A transaction: committed on success, rolled back on any exception."""
+        """A write transaction: committed on success, rolled back on any exception.
+
+        On SQLite it starts with ``BEGIN IMMEDIATE``, taking the write lock at once, so what
+        the transaction reads cannot be changed by another process before it writes.
+        """
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                conn.execution_options(forcewatch_write=True)
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise StoreError(f"store {self.safe_url}: {str(exc.orig).splitlines()[0]}") from exc
 
@@ -52,12 +58,19 @@ class Store:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred and late).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("forcewatch_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -97,6 +110,7 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     store = Store(url, engine)
     try:
         if migrate_schema:

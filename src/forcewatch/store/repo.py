@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from forcewatch import __version__
 from forcewatch.imagery.catalog import Scene
@@ -231,6 +231,20 @@ def count_rows(store: Store, table: str) -> int:
 
 
 # --- analysis units and measurements ----------------------------------------------------------
+
+
+def claim_unit(conn: Connection, unit_key: str) -> bool:
+    """Inside a write transaction: True when ``unit_key`` is not stored yet and this
+    transaction may write it. Serialises concurrent writers of one unit (an advisory lock on
+    PostgreSQL; SQLite write transactions are already exclusive), so two processes analysing
+    the same store never both write a unit."""
+    if conn.dialect.name == "postgresql":
+        lock_id = int(unit_key[:15], 16)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id})
+    found = conn.execute(
+        select(t.analysis_units.c.unit_key).where(t.analysis_units.c.unit_key == unit_key)
+    ).first()
+    return found is None
 
 
 def done_units(store: Store) -> set[str]:
