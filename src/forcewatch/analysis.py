@@ -30,6 +30,8 @@ from forcewatch.sites import Site
 from forcewatch.store.repo import StoredSite
 
 ANALYSIS_VERSION = "s1-activity-1"
+OPTICAL_MIN_VALID = 0.5  # site fraction of clear pixels for a Sentinel-2 scene to be compared
+OPTICAL_MIN_PIXELS = 200  # clear pixels common to two scenes for IR-MAD to be fitted
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,63 @@ def plan_units(
         key = hashlib.sha256(ident.encode()).hexdigest()[:32]
         units.append(Unit(key, stored.id, stored.site, str(gkey), refs, params))
     return units
+
+
+def plan_all(sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParams) -> list[Unit]:
+    """Units of every sensor that has a measurement: Sentinel-1 and Sentinel-2."""
+    return plan_units(sites, scenes, params, "s1") + plan_units(sites, scenes, params, "s2")
+
+
+def measure(unit: Unit) -> list[dict[str, Any]]:
+    """Measure a unit with the engine of its sensor (the task the engine runs)."""
+    if unit.geometry_key == "s2":
+        return measure_optical_unit(unit)
+    return measure_unit(unit)
+
+
+def measure_optical_unit(unit: Unit) -> list[dict[str, Any]]:
+    """Sentinel-2 unit: per scene the valid and cloud fractions over the site, and IR-MAD
+    change against the previous scene with enough clear sky over the site.
+
+    Cloud, shadow, snow and nodata pixels are blind: they count neither as change nor as no
+    change, and a scene whose site is mostly blind gets no change metrics at all.
+    """
+    from forcewatch.imagery.sentinel2 import read_l2a
+    from forcewatch.measure.optical import irmad, site_change
+
+    p = unit.params
+    grid = grid_for_site(unit.site, p.res_m, p.margin_km)
+    masks = site_masks(unit.site, grid, p.ring_km)
+    rows: list[dict[str, Any]] = []
+    previous: Any = None
+    for ref in unit.scenes:
+        try:
+            scene = read_l2a(ref.href, grid=grid)
+        except ImageryError:
+            continue
+
+        def add(metric: str, value: float, ref: SceneRef = ref) -> None:
+            rows.append(
+                dict(
+                    scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=metric, value=value
+                )
+            )
+
+        valid_site = float(scene.valid[masks.site].mean()) if masks.site.any() else 0.0
+        add("valid_frac", valid_site)
+        add("cloud_frac", float(scene.stats.cloud_frac))
+        if valid_site < OPTICAL_MIN_VALID:
+            continue
+        if previous is not None:
+            both = previous.valid & scene.valid
+            if both.sum() >= OPTICAL_MIN_PIXELS:
+                res = irmad(previous.reflectance, scene.reflectance, both, alpha=p.alpha)
+                for region, suffix in ((masks.site, ""), (masks.ring, "_ring")):
+                    sc = site_change(res.change, res.valid, region, grid.res_m**2)
+                    add("optical_change_frac" + suffix, float(sc.changed_frac))
+                    add("optical_changed_area_m2" + suffix, float(sc.changed_area_m2))
+        previous = scene
+    return rows
 
 
 def _targets(mask: np.ndarray, region: np.ndarray) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forcewatch.analysis import SarParams, measure_unit, plan_units
+from forcewatch.analysis import SarParams, measure, plan_all
 from forcewatch.config import PROJECT_FILE, Project, load_project, render_template
 from forcewatch.engine import client, map_unordered, scheduler_address
 from forcewatch.errors import ConfigError, ForceWatchError, ImageryError, InputError
@@ -184,7 +184,7 @@ def analyze(
             raise InputError(
                 f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`"
             )
-        units = plan_units(sites, repo.scenes_frame(store), params)
+        units = plan_all(sites, repo.scenes_frame(store), params)
         done = repo.done_units(store)
         todo = [u for u in units if u.unit_key not in done]
         summary.units_total = len(units)
@@ -196,7 +196,7 @@ def analyze(
         summary.run_id = run_id
         address = scheduler_address(scheduler, project.config.engine.scheduler)
         with client(address, project.config.engine.workers) as dask_client:
-            for unit, result in map_unordered(dask_client, measure_unit, todo):
+            for unit, result in map_unordered(dask_client, measure, todo):
                 if isinstance(result, BaseException):
                     summary.failures.append(f"{unit.site.name} {unit.geometry_key}: {result}")
                 else:

@@ -79,9 +79,14 @@ _TOKEN = re.compile(r"(?:^|[^A-Z0-9])(B0?[1-9]|B1[0-2]|B8A|SCL)(?:_(\d+)M)?(?=[^
 class GridLike(Protocol):
     """A target grid (``forcewatch.imagery.load.SiteGrid`` fits): CRS, affine, (ny, nx)."""
 
-    crs: str
-    transform: Affine
-    shape: tuple[int, int]
+    @property
+    def crs(self) -> str: ...
+
+    @property
+    def transform(self) -> Affine: ...
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True)
