@@ -153,6 +153,7 @@ def site_map_svg(
             if not ring_box.is_empty:
                 pt = shapely.get_parts(ring_box)[0].interpolate(0.5, normalized=True)
                 ax.text(pt.x / 1e3, pt.y / 1e3, f"{edge:g} km", fontsize=7, color="#333333")
+    labels: list[tuple[float, float, str]] = []
     for site, geom in zip(sites, local_sites, strict=True):
         style = state_style(latest_state.get(site.name, "unknown"))
         c = geom.centroid
@@ -168,8 +169,24 @@ def site_map_svg(
         )
         _draw_lines(ax, geom, color="black", linewidth=0.6, zorder=5)
         band = f" ({site.band} km)" if site.band and site.band[0].isdigit() else ""
+        labels.append((c.x / 1e3, c.y / 1e3, site.name + band))
+    # Sites a few km apart would print their labels over each other: place labels from the
+    # top down, each at least one line below any label it would overlap, with a leader line.
+    line_km = (view.bounds[3] - view.bounds[1]) / 1e3 / 38
+    placed: list[tuple[float, float]] = []
+    for x, y, text in sorted(labels, key=lambda item: -item[1]):
+        ty = y
+        for px, py in placed:
+            if abs(px - x) < 12 * line_km and ty > py - line_km:
+                ty = py - line_km
+        placed.append((x, ty))
         ax.annotate(
-            site.name + band, (c.x / 1e3, c.y / 1e3), xytext=(6, 4), textcoords="offset points"
+            text,
+            (x, y),
+            xytext=(x + 0.6 * line_km, ty + 0.2 * line_km),
+            textcoords="data",
+            fontsize=8,
+            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#555555"} if ty != y else None,
         )
     ax.set_xlim(view.bounds[0] / 1e3, view.bounds[2] / 1e3)
     ax.set_ylim(view.bounds[1] / 1e3, view.bounds[3] / 1e3)
@@ -249,14 +266,19 @@ def series_svg(
     if fused is not None and not fused.dropna().empty:
         ax.plot(fused.index, fused.values, color="black", lw=2, label="fused")
     ax.axhline(0.0, color="#666666", lw=0.5)
-    for when, label in claim_marks:
-        ts = pd.Timestamp(when, tz="UTC")
+    marks = sorted((pd.Timestamp(when, tz="UTC"), label) for when, label in claim_marks)
+    last_ts: pd.Timestamp | None = None
+    row = 0
+    for ts, label in marks:
         ax.axvline(ts, color=CLAIM_COLOR, ls="--", lw=1.2)
+        # Claims a few days apart share a spot on the axis: step their labels down.
+        row = row + 1 if last_ts is not None and (ts - last_ts).days < 20 else 0
+        last_ts = ts
         ax.annotate(
             label,
             (ts, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(2, -10),
+            xytext=(2, -10 - 9 * (row % 5)),
             textcoords="offset points",
             color=CLAIM_COLOR,
             fontsize=8,
