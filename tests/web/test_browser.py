@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -45,6 +46,16 @@ def server(project_copy: Path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+def _wait_until(page: Any, expression: str, timeout_s: float = 15.0) -> None:
+    """Poll a JavaScript expression from Python. (Playwright's wait_for_function polls with
+    eval inside the page, which the dashboard's Content-Security-Policy rightly forbids.)"""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        time.sleep(0.1)
+
+
 def test_add_a_claim_in_the_browser_and_see_it_listed(server: str) -> None:
     text = "Battalions near Klintsy have left for their home bases."
     with browser.sync_playwright() as pw:
@@ -57,9 +68,9 @@ def test_add_a_claim_in_the_browser_and_see_it_listed(server: str) -> None:
             assert page.get_by_text("SIMULATED IMAGERY").count() == 1
             for img in page.locator("img").all():
                 img.scroll_into_view_if_needed()
-            page.wait_for_function(
+            _wait_until(
+                page,
                 "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
-                timeout=10_000,
             )
             page.locator("main").get_by_role("link", name="Add a claim").click()
             page.wait_for_url(f"{server}/claims/new")
@@ -82,8 +93,8 @@ def test_add_a_claim_in_the_browser_and_see_it_listed(server: str) -> None:
             other.fill("textarea[name=quote]", "Another claim")
             other.fill("input[name=token]", "wrong")
             other.click("button[type=submit]")
-            other.wait_for_function(
-                "document.getElementById('form-status').textContent.startsWith('Not added')"
+            _wait_until(
+                other, "document.getElementById('form-status').textContent.startsWith('Not added')"
             )
             status = other.inner_text("#form-status")
         finally:
