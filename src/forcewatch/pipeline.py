@@ -123,10 +123,11 @@ class IngestSummary:
 def ingest(
     project: Project, paths: Sequence[str | Path], progress: Progress = _noop
 ) -> IngestSummary:
-    """Register raster files: one transaction per file; bad files are reported and skipped."""
+    """Register raster files and Sentinel-1 ``.SAFE`` products: one transaction per scene;
+    bad ones are reported and skipped."""
     files = list(scan_paths(paths or project.config.imagery.paths))
     if not files:
-        raise InputError("no raster files (.tif/.tiff) found in the given paths")
+        raise InputError("no raster files (.tif/.tiff) or .SAFE products found in the given paths")
     store = store_for(project)
     summary = IngestSummary()
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 
 from forcewatch.errors import ImageryError, InputError
@@ -22,6 +20,7 @@ from forcewatch.imagery.sentinel1 import (
     read_safe_sigma0,
     relative_orbit,
 )
+from tests.imagery.safe_builder import LINES, NAME, SAMPLES, expected_sigma0, make_safe
 
 REAL = "S1B_IW_GRDH_1SDV_20210401T052623_20210401T052648_026269_032297_ECC8.SAFE"
 
@@ -105,112 +104,6 @@ def test_real_subset_missing_measurement_is_named(shared_data: Path) -> None:
 
 # --------------------------------------------------------------------------- a synthetic SAFE
 
-NAME = "S1A_IW_GRDH_1SDV_20220110T041234_20220110T041259_041400_04ECAB_1F2E.SAFE"
-STEM = "s1a-iw-grd-vv-20220110t041234-20220110t041259-041400-04ecab-001"
-LINES, SAMPLES = 50, 80
-CAL_LINES = [0, 20, 49]
-CAL_PIXELS = [0, 20, 40, 60, 79]
-
-
-def _sigma_lut(line: float, pixel: float) -> float:
-    return 500.0 + 0.5 * line + 0.1 * pixel  # bilinear in (line, pixel): interpolation is exact
-
-
-def _noise_range(line: float, pixel: float) -> float:
-    return 2000.0 + 10.0 * pixel + 3.0 * line
-
-
-def _noise_azimuth(line: float, pixel: float) -> float:
-    return 1.0 + 0.002 * line if pixel <= 39 else 0.8
-
-
-def _vector_xml(tag: str, line: int, pixels: list[int], lut: str, values: list[float]) -> str:
-    px = " ".join(str(p) for p in pixels)
-    vals = " ".join(f"{v:.6e}" for v in values)
-    return (
-        f"<{tag}><azimuthTime>2022-01-10T04:12:34.000000</azimuthTime><line>{line}</line>"
-        f'<pixel count="{len(pixels)}">{px}</pixel><{lut} count="{len(pixels)}">{vals}</{lut}>'
-        f"</{tag}>"
-    )
-
-
-def _make_safe(root: Path, dn: np.ndarray, with_noise: bool = True) -> Path:
-    safe = root / NAME
-    (safe / "measurement").mkdir(parents=True)
-    (safe / "annotation" / "calibration").mkdir(parents=True)
-    profile = {"driver": "GTiff", "dtype": "uint16", "width": dn.shape[1], "height": dn.shape[0]}
-    with warnings.catch_warnings():  # image geometry: no geotransform, as in real GRD TIFFs
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(safe / "measurement" / f"{STEM}.tiff", "w", count=1, **profile) as ds:
-            ds.write(dn, 1)
-    (safe / "annotation" / f"{STEM}.xml").write_text(
-        "<product><imageAnnotation><imageInformation>"
-        "<rangePixelSpacing>1.0e+01</rangePixelSpacing>"
-        "<azimuthPixelSpacing>1.0e+01</azimuthPixelSpacing>"
-        f"<numberOfSamples>{SAMPLES}</numberOfSamples><numberOfLines>{LINES}</numberOfLines>"
-        "</imageInformation></imageAnnotation><geolocationGrid><geolocationGridPointList>"
-        "<geolocationGridPoint><line>0</line><pixel>0</pixel><latitude>50.1</latitude>"
-        "<longitude>36.2</longitude><height>150.0</height><incidenceAngle>30.5</incidenceAngle>"
-        "</geolocationGridPoint></geolocationGridPointList></geolocationGrid></product>"
-    )
-    cal = "".join(
-        _vector_xml(
-            "calibrationVector",
-            ln,
-            CAL_PIXELS,
-            "sigmaNought",
-            [_sigma_lut(ln, p) for p in CAL_PIXELS],
-        )
-        for ln in CAL_LINES
-    )
-    (safe / "annotation" / "calibration" / f"calibration-{STEM}.xml").write_text(
-        f'<calibration><calibrationVectorList count="3">{cal}</calibrationVectorList></calibration>'
-    )
-    if with_noise:
-        # range vectors with their own pixel grids, as real GRD noise files have
-        rng_vec = _vector_xml(
-            "noiseRangeVector",
-            0,
-            [0, 40, 79],
-            "noiseRangeLut",
-            [_noise_range(0, p) for p in (0, 40, 79)],
-        ) + _vector_xml(
-            "noiseRangeVector",
-            49,
-            [0, 10, 50, 79],
-            "noiseRangeLut",
-            [_noise_range(49, p) for p in (0, 10, 50, 79)],
-        )
-        az = (
-            "<noiseAzimuthVector><swath>IW1</swath><firstAzimuthLine>0</firstAzimuthLine>"
-            "<firstRangeSample>0</firstRangeSample><lastAzimuthLine>49</lastAzimuthLine>"
-            '<lastRangeSample>39</lastRangeSample><line count="2">0 49</line>'
-            f'<noiseAzimuthLut count="2">1.0 {1.0 + 0.002 * 49:.6f}</noiseAzimuthLut>'
-            "</noiseAzimuthVector>"
-            "<noiseAzimuthVector><swath>IW2</swath><firstAzimuthLine>0</firstAzimuthLine>"
-            "<firstRangeSample>40</firstRangeSample><lastAzimuthLine>49</lastAzimuthLine>"
-            '<lastRangeSample>79</lastRangeSample><line count="1">0</line>'
-            '<noiseAzimuthLut count="1">0.8</noiseAzimuthLut></noiseAzimuthVector>'
-        )
-        (safe / "annotation" / "calibration" / f"noise-{STEM}.xml").write_text(
-            f"<noise><noiseRangeVectorList>{rng_vec}</noiseRangeVectorList>"
-            f"<noiseAzimuthVectorList>{az}</noiseAzimuthVectorList></noise>"
-        )
-    return safe
-
-
-def _expected_sigma0(dn: np.ndarray, noise: bool) -> np.ndarray:
-    rows, cols = np.mgrid[0:LINES, 0:SAMPLES].astype(np.float64)
-    a = _sigma_lut(rows, cols)
-    eta = np.zeros_like(a)
-    if noise:
-        az = np.where(cols <= 39, 1.0 + 0.002 * rows, 0.8)
-        eta = _noise_range(rows, cols) * az
-    out = np.maximum(dn.astype(np.float64) ** 2 - eta, 0.0) / a**2
-    out[(out <= 0) & (dn > 0)] = 1e-5
-    out[dn == 0] = np.nan
-    return out
-
 
 @pytest.fixture()
 def dn() -> np.ndarray:
@@ -224,9 +117,9 @@ def dn() -> np.ndarray:
 def test_grd_sigma0_is_dn_squared_minus_noise_over_the_lut_squared(
     tmp_path: Path, dn: np.ndarray, with_noise: bool
 ) -> None:
-    safe = _make_safe(tmp_path, dn, with_noise)
+    safe = make_safe(tmp_path, dn, with_noise)
     sigma0, meta = read_safe_sigma0(safe, "vv")
-    expected = _expected_sigma0(dn, with_noise)
+    expected = expected_sigma0(dn, with_noise)
     assert sigma0.dtype == np.float32 and sigma0.shape == (LINES, SAMPLES)
     np.testing.assert_array_equal(np.isnan(sigma0), dn == 0)
     # float32 output: 1e-6 relative; the LUT interpolation itself is exact here
@@ -243,7 +136,7 @@ def test_grd_sigma0_is_dn_squared_minus_noise_over_the_lut_squared(
 def test_grd_window_read_equals_the_same_part_of_the_full_read(
     tmp_path: Path, dn: np.ndarray
 ) -> None:
-    safe = _make_safe(tmp_path, dn)
+    safe = make_safe(tmp_path, dn)
     full, _ = read_safe_sigma0(safe, "VV")
     part, meta = read_safe_sigma0(safe, "VV", window=((12, 40), (5, 70)))
     np.testing.assert_array_equal(part, full[12:40, 5:70])
@@ -255,7 +148,9 @@ def test_grd_window_read_equals_the_same_part_of_the_full_read(
 
 
 def test_grd_tiff_that_does_not_match_its_annotation_is_an_error(tmp_path: Path) -> None:
-    safe = _make_safe(tmp_path, np.ones((LINES - 1, SAMPLES), np.uint16))
+    safe = make_safe(
+        tmp_path, np.ones((LINES - 1, SAMPLES), np.uint16), annotation_shape=(LINES, SAMPLES)
+    )
     with pytest.raises(ImageryError, match="mismatched grids"):
         read_safe_sigma0(safe, "VV")
 
@@ -263,7 +158,7 @@ def test_grd_tiff_that_does_not_match_its_annotation_is_an_error(tmp_path: Path)
 def test_grd_errors_for_missing_directory_and_bad_polarisation(tmp_path: Path) -> None:
     with pytest.raises(ImageryError, match="not found"):
         read_safe_sigma0(tmp_path / NAME, "VV")
-    safe = _make_safe(tmp_path, np.ones((LINES, SAMPLES), np.uint16))
+    safe = make_safe(tmp_path, np.ones((LINES, SAMPLES), np.uint16))
     with pytest.raises(InputError, match="polarisation"):
         read_safe_sigma0(safe, "XX")
     with pytest.raises(ImageryError, match="missing measurement"):

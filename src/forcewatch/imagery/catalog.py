@@ -4,13 +4,19 @@ Acquisition metadata is taken, in order, from a STAC item sidecar (``NAME.json``
 raster), GeoTIFF tags (``ACQUISITION_TIME``/``acquired_utc``, ``SENSOR``, ``RELATIVE_ORBIT``,
 ``POLARISATIONS``), Sentinel-1 product names in the file name, then a configurable file-name
 regex. Footprints are stored in EPSG:4326.
+
+A Sentinel-1 GRD ``.SAFE`` folder is one scene: its facts come from ``manifest.safe``, its
+checksum covers the manifest and the measurement TIFFs, and its ``units`` is ``SAFE_UNITS``
+(digital numbers, calibrated to sigma0 when read onto a grid).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import rasterio
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.warp import transform_geom
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import MultiPoint, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import ImageryError, InputError
+from forcewatch.imagery.sentinel1 import SAFE_UNITS, check_safe, is_safe_path
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".gtiff", ".cog"}
 S1_NAME = re.compile(
@@ -69,23 +76,47 @@ def geometry_key(sensor: str, relative_orbit: int | None) -> str:
     return sensor
 
 
-def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    h = hashlib.sha256()
+def _hash_file(h: Any, path: Path, chunk_bytes: int) -> None:
     with open(path, "rb") as fh:
         while block := fh.read(chunk_bytes):
             h.update(block)
+
+
+def sha256_file(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    h = hashlib.sha256()
+    _hash_file(h, path, chunk_bytes)
     return h.hexdigest()
 
 
+def sha256_files(paths: Iterable[Path], chunk_bytes: int = 1 << 20) -> str:
+    """SHA-256 over several files in order, each prefixed by its name and size (streamed), hex."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+        _hash_file(h, path, chunk_bytes)
+    return h.hexdigest()
+
+
+def _scan_folder(folder: Path) -> Iterator[Path]:
+    """Raster files and ``.SAFE`` folders under ``folder``; never the files inside a SAFE."""
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        for d in [d for d in dirs if is_safe_path(d)]:
+            dirs.remove(d)
+            yield here / d
+        yield from (here / f for f in files if Path(f).suffix.lower() in RASTER_SUFFIXES)
+
+
 def scan_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Raster files named by ``paths`` (files, or folders searched recursively), sorted."""
+    """Scenes named by ``paths``: raster files and Sentinel-1 ``.SAFE`` folders (one path per
+    product), given directly or found by searching folders recursively, sorted per argument."""
     for p in paths:
         path = Path(p).expanduser()
-        if path.is_dir():
-            yield from sorted(
-                f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in RASTER_SUFFIXES
-            )
+        if path.is_dir() and is_safe_path(path):
+            yield path
+        elif path.is_dir():
+            yield from sorted(_scan_folder(path))
         elif path.is_file():
             yield path
         else:
@@ -143,9 +174,65 @@ def _from_pattern(name: str, pattern: str | None) -> dict[str, Any]:
     return out
 
 
-def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
-    """Catalogue one raster file. Raises ImageryError when it is unreadable or undated."""
+def _scene_id(sensor: str, acquired: datetime, rel_orbit: int | None, path: Path) -> str:
+    ident = f"{sensor}|{acquired.isoformat()}|{rel_orbit}|{path.resolve()}"
+    return hashlib.sha256(ident.encode()).hexdigest()[:20]
+
+
+def read_safe_scene(path: str | Path) -> Scene:
+    """Catalogue a Sentinel-1 GRD ``.SAFE`` folder as one scene.
+
+    Time (product start), relative orbit, polarisations and footprint (EPSG:4326) come from
+    the manifest; the size from the first measurement TIFF (image geometry, located by the
+    annotation's tie points, hence ``crs`` EPSG:4326); ``res_m`` is the coarser of the range
+    and azimuth pixel spacings. Raises ``ImageryError`` (one line) when the manifest, a
+    measurement, annotation or calibration file is missing or a TIFF is unreadable.
+    """
     path = Path(path)
+    layout = check_safe(path)
+    manifest = layout.manifest
+    tiff = layout.files[0].measurement
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(tiff) as ds:
+                width, height = ds.width, ds.height
+                # Reading one small window catches truncated files early.
+                ds.read(1, window=((height - 1, height), (width - 1, width)))
+    except (RasterioError, OSError) as exc:
+        raise ImageryError(f"{tiff}: not a readable raster ({str(exc).splitlines()[0]})") from exc
+    if (height, width) != layout.image_shape:
+        raise ImageryError(
+            f"{tiff}: {height}x{width} px but its annotation says "
+            f"{layout.image_shape[0]}x{layout.image_shape[1]}"
+        )
+    if len(manifest.footprint_lonlat) < 3:
+        raise ImageryError(f"{path}: the manifest footprint has fewer than 3 corners")
+    acquired = manifest.start_utc
+    sha = sha256_files([path / "manifest.safe", *(f.measurement for f in layout.files)])
+    return Scene(
+        scene_id=_scene_id("s1", acquired, manifest.relative_orbit, path),
+        href=str(path.resolve()),
+        sha256=sha,
+        sensor="s1",
+        acquired_utc=acquired,
+        relative_orbit=manifest.relative_orbit,
+        polarisations=tuple(f.polarisation for f in layout.files),
+        footprint=MultiPoint(manifest.footprint_lonlat).convex_hull,
+        crs="EPSG:4326",
+        width=width,
+        height=height,
+        res_m=max(layout.pixel_spacing_m),
+        units=SAFE_UNITS,
+    )
+
+
+def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
+    """Catalogue one raster file or ``.SAFE`` folder. Raises ImageryError when it is
+    unreadable, incomplete or undated."""
+    path = Path(path)
+    if path.is_dir() and is_safe_path(path):
+        return read_safe_scene(path)
     meta: dict[str, Any] = {}
     try:
         with rasterio.open(path) as ds:
@@ -203,9 +290,7 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
     footprint = shape(transform_geom(crs, "EPSG:4326", mapping(box(*bounds))))
     res_m = float(res) if crs.is_projected else float(res) * 111_320.0
     sha = sha256_file(path)
-    scene_id = hashlib.sha256(
-        f"{sensor}|{acquired.isoformat()}|{rel_orbit}|{path.resolve()}".encode()
-    ).hexdigest()[:20]
+    scene_id = _scene_id(sensor, acquired, rel_orbit, path)
     meta = dict(
         units=str(tags.get("units", "auto")).lower(),
         simulated=str(tags.get("simulated", "")).lower() in {"1", "true", "yes"},

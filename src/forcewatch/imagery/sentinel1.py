@@ -37,9 +37,14 @@ from forcewatch.errors import ImageryError, InputError
 __all__ = [
     "CogMeta",
     "GeolocationGrid",
+    "SAFE_UNITS",
+    "SafeLayout",
     "SafeManifest",
+    "SafePolFiles",
     "SafeProduct",
     "Sigma0Meta",
+    "check_safe",
+    "is_safe_path",
     "parse_safe_name",
     "read_cog_sigma0",
     "read_geolocation_grid",
@@ -60,6 +65,8 @@ _POLS = {"SH": ("HH",), "SV": ("VV",), "DH": ("HH", "HV"), "DV": ("VV", "VH")}
 # Relative orbit = ((absolute - offset) % 175) + 1, offsets from the mission's orbit numbering.
 _ORBIT_OFFSET = {"S1A": 73, "S1B": 27}
 _STRIP_LINES = 256  # rows calibrated at once: bounds the float64 LUT temporaries
+_POL_ORDER = ("VV", "VH", "HH", "HV")  # band order of everything read from a SAFE product
+SAFE_UNITS = "dn-safe"  # Scene.units of a SAFE product: DNs, calibrated to sigma0 when read
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,36 @@ class Sigma0Meta:
     measurement_path: Path
     calibration_path: Path
     noise_path: Path | None
+    geolocation: GeolocationGrid
+
+
+@dataclass(frozen=True)
+class SafePolFiles:
+    """The files of one polarisation of a SAFE product; ``noise`` may be absent (sigma0 then
+    keeps the noise floor)."""
+
+    polarisation: str
+    measurement: Path
+    annotation: Path
+    calibration: Path
+    noise: Path
+
+
+@dataclass(frozen=True)
+class SafeLayout:
+    """A GRD SAFE product whose measurement, annotation and calibration files are present.
+
+    ``files`` are in VV, VH (or HH, HV) order; ``image_shape`` is ``(lines, samples)`` in
+    pixels; ``pixel_spacing_m`` is ``(range, azimuth)`` in metres; ``geolocation`` holds the
+    tie points of the first polarisation's annotation (all polarisations share the grid).
+    """
+
+    safe_dir: Path
+    product: SafeProduct
+    manifest: SafeManifest
+    files: tuple[SafePolFiles, ...]
+    image_shape: tuple[int, int]
+    pixel_spacing_m: tuple[float, float]
     geolocation: GeolocationGrid
 
 
@@ -315,18 +352,27 @@ def _product_file(safe: Path, folder: str, prefix: str, stem: str, ext: str) -> 
     return safe / folder / f"{prefix}{stem}.{ext}"
 
 
-def _measurement_stem(safe: Path, product: SafeProduct, pol: str) -> tuple[str, Path]:
+def _measurement_path(safe: Path, product: SafeProduct, pol: str) -> Path:
+    """The measurement TIFF of ``pol``: the file found, else the one the manifest names, else
+    the glob pattern it should match (the last two may not exist)."""
     pattern = f"{product.mission.lower()}-*-{product.product_type.lower()}-{pol.lower()}-*.tiff"
     found = sorted((safe / "measurement").glob(pattern))
     if found:
-        return found[0].stem, found[0]
+        return found[0]
     manifest = safe / "manifest.safe"
     if manifest.is_file():
         for el in _find_all(_xml(manifest), "fileLocation"):
             href = el.get("href", "")
             if href.startswith("./measurement/") and f"-{pol.lower()}-" in href:
-                raise ImageryError(f"missing measurement file: {safe / href[2:]}")
-    raise ImageryError(f"missing measurement file: {safe / 'measurement' / pattern}")
+                return safe / href[2:]
+    return safe / "measurement" / pattern
+
+
+def _measurement_stem(safe: Path, product: SafeProduct, pol: str) -> tuple[str, Path]:
+    path = _measurement_path(safe, product, pol)
+    if not path.is_file():
+        raise ImageryError(f"missing measurement file: {path}")
+    return path.stem, path
 
 
 def _as_window(window: Any, shape: tuple[int, int]) -> Window:
@@ -371,6 +417,67 @@ def _calibrate(
         sigma0[dn == 0] = np.nan
         out[r0 : r0 + h] = sigma0
     return out
+
+
+def is_safe_path(path: str | Path) -> bool:
+    """Whether ``path`` names a SAFE product folder (``*.SAFE``, any case; need not exist)."""
+    return Path(str(path).rstrip("/")).suffix.upper() == ".SAFE"
+
+
+def check_safe(safe_dir: str | Path) -> SafeLayout:
+    """Check that a GRD SAFE product holds what sigma0 needs, and read its layout.
+
+    Reads ``manifest.safe`` and the first polarisation's annotation. Raises ``ImageryError``
+    (one line) for a missing folder or manifest, a non-GRD product, or missing measurement,
+    annotation or calibration files (all of them named, relative to the folder), and
+    ``InputError`` when the folder name is not a Sentinel-1 product name.
+    """
+    safe = Path(safe_dir)
+    if not safe.is_dir():
+        raise ImageryError(f"SAFE directory not found: {safe}")
+    product = parse_safe_name(safe.name)
+    if product.product_type != "GRD":
+        raise ImageryError(f"{safe}: only GRD products can be read, not {product.product_type}")
+    manifest = read_safe_manifest(safe)
+    listed = manifest.polarisations or product.polarisations
+    pols = tuple(p for p in _POL_ORDER if p in listed)
+    if not pols:
+        raise ImageryError(f"{safe}: the manifest lists no VV/VH/HH/HV polarisation")
+    files, missing = [], []
+    for pol in pols:
+        tiff = _measurement_path(safe, product, pol)
+        cal_dir = safe / "annotation" / "calibration"
+        f = SafePolFiles(
+            polarisation=pol,
+            measurement=tiff,
+            annotation=safe / "annotation" / f"{tiff.stem}.xml",
+            calibration=cal_dir / f"calibration-{tiff.stem}.xml",
+            noise=cal_dir / f"noise-{tiff.stem}.xml",
+        )
+        # a measurement known only by its glob pattern: its other files cannot be named
+        needed = (tiff,) if "*" in tiff.name else (tiff, f.annotation, f.calibration)
+        missing += [p for p in needed if not p.is_file()]
+        files.append(f)
+    if missing:
+        names = ", ".join(str(p.relative_to(safe)) for p in missing)
+        raise ImageryError(f"{safe}: incomplete SAFE product, missing {names}")
+    path = files[0].annotation
+    annotation = _xml(path)
+    return SafeLayout(
+        safe_dir=safe,
+        product=product,
+        manifest=manifest,
+        files=tuple(files),
+        image_shape=(
+            int(_text(annotation, "numberOfLines", path)),
+            int(_text(annotation, "numberOfSamples", path)),
+        ),
+        pixel_spacing_m=(
+            float(_text(annotation, "rangePixelSpacing", path)),
+            float(_text(annotation, "azimuthPixelSpacing", path)),
+        ),
+        geolocation=_geolocation(annotation, path),
+    )
 
 
 def read_safe_sigma0(
