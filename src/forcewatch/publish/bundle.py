@@ -24,7 +24,9 @@ from typing import Any
 import pandas as pd
 
 from forcewatch.config import Project
-from forcewatch.imagery.catalog import sha256_file
+from forcewatch.errors import ImageryError
+from forcewatch.imagery.catalog import read_safe_scene, sha256_file
+from forcewatch.imagery.sentinel1 import is_safe_path
 from forcewatch.publish import PublishError
 from forcewatch.publish.exports import export_layers, to_csv_text
 from forcewatch.publish.report import render_report
@@ -246,12 +248,23 @@ def verify_bundle(zip_path: str | Path, check_inputs: bool = False) -> list[str]
     return problems
 
 
+def _input_sha256(href: Path) -> str | None:
+    """The checksum the catalogue stored for an input: a file's bytes, or for a SAFE product
+    the manifest and measurement files (see ``catalog.read_safe_scene``)."""
+    if is_safe_path(href):
+        try:
+            return read_safe_scene(href).sha256
+        except ImageryError:
+            return None
+    return sha256_file(href)
+
+
 def _check_inputs(scenes: list[dict[str, Any]]) -> list[str]:
     problems = []
     for scene in scenes:
         href = Path(str(scene.get("href")))
-        if not href.is_file():
+        if not (href.is_file() or is_safe_path(href)):
             problems.append(f"input scene {scene.get('scene_id')}: {href} not found")
-        elif sha256_file(href) != scene.get("sha256"):
+        elif _input_sha256(href) != scene.get("sha256"):
             problems.append(f"input scene {scene.get('scene_id')}: {href} has changed (SHA-256)")
     return problems
