@@ -74,7 +74,7 @@ def sequence_groups(file_names: Iterable[str]) -> dict[str, str]:
     for name in file_names:
         stem = Path(name).stem
         m = re.match(r"^(.*?)(\d+)$", stem)
-        parsed.append((m.group(1), int(m.group(2)), name) if m else (stem, -10, name))
+        parsed.append((m.group(1), int(m.group(2)), name) if m else (stem, -1, name))
     parsed.sort()
     groups: dict[str, str] = {}
     start = prev = None
@@ -83,7 +83,8 @@ def sequence_groups(file_names: Iterable[str]) -> dict[str, str]:
 
     def close() -> None:
         for member in members:
-            groups[member] = f"{prefix_prev}{start}-{prev}" if start is not None else member
+            numbered = start is not None and start >= 0
+            groups[member] = f"{prefix_prev}{start}-{prev}" if numbered else Path(member).stem
 
     for prefix, num, name in parsed:
         if prefix != prefix_prev or prev is None or num != prev + 1 or num < 0:
@@ -150,12 +151,12 @@ def load_train_image(
     gsd = source_gsd_m(source, labels)
     scale = 1.0 if gsd is None else gsd / model_gsd_m
     try:
-        with Image.open(labels.image_path) as im:
-            im = im.convert("RGB")
-            if abs(scale - 1.0) > 1e-3:
-                size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-                im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-            rgb = np.asarray(im, dtype=np.uint8).copy()
+        with Image.open(labels.image_path) as opened:
+            im = opened.convert("RGB")
+        if abs(scale - 1.0) > 1e-3:
+            size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+            im = im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        rgb = np.asarray(im, dtype=np.uint8).copy()
     except OSError as exc:
         raise InputError(f"cannot read training image {labels.image_path}: {exc}") from exc
     fx = rgb.shape[1] / labels.width_px
@@ -227,6 +228,10 @@ def random_crop(
         centre = rng.uniform([0, 0], [w, h])
     scale = math.exp(rng.uniform(math.log(scale_range[0]), math.log(scale_range[1])))
     angle = rng.uniform(0, 2 * math.pi) if rng.random() < 0.3 else 0.0
+    half = crop_px / 2 / scale  # keep the crop inside the image where the image allows
+    for axis, side in enumerate((w, h)):
+        lo, hi = half, side - half
+        centre[axis] = np.clip(centre[axis], lo, hi) if lo < hi else side / 2
     m = _affine(centre, crop_px, scale, angle)
     inv = np.linalg.inv(m)
     src = Image.fromarray(img.rgb)
@@ -268,7 +273,9 @@ def flip_rotate(sample: Sample, rng: np.random.Generator) -> Sample:
     if rng.random() < 0.5:
         rgb, neg = rgb[:, ::-1], neg[:, ::-1]
         boxes, ign = flip(boxes.reshape(-1, 4)), flip(ign.reshape(-1, 4))
-    return Sample(np.ascontiguousarray(rgb), boxes, sample.class_ids, ign, np.ascontiguousarray(neg))
+    return Sample(
+        np.ascontiguousarray(rgb), boxes, sample.class_ids, ign, np.ascontiguousarray(neg)
+    )
 
 
 def colour_jitter(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -323,7 +330,9 @@ def draw_aircraft(rng: np.random.Generator, span_px: float) -> tuple[np.ndarray,
         ex = half * (0.3 + 0.25 * k)
         for sgn in (-1, 1):
             x = c + sgn * ex
-            d.ellipse([x - fus_w * 0.3, wing_y - root * 0.1, x + fus_w * 0.3, wing_y + root * 0.5], 255)
+            d.ellipse(
+                [x - fus_w * 0.3, wing_y - root * 0.1, x + fus_w * 0.3, wing_y + root * 0.5], 255
+            )
     mask = np.asarray(body) > 127
     tone = rng.choice([rng.uniform(170, 250), rng.uniform(90, 160)])
     colour = np.clip(tone + rng.normal(0, 12, 3), 0, 255)
@@ -332,7 +341,8 @@ def draw_aircraft(rng: np.random.Generator, span_px: float) -> tuple[np.ndarray,
     shadow = np.roll(mask, tuple(int(s) for s in shift), axis=(0, 1)) & ~mask
     sprite[shadow] = (20, 20, 20, int(rng.uniform(90, 170)))
     shade = 1 - 0.15 * np.linspace(0, 1, size)[:, None]
-    sprite[..., :3][mask] = (colour[None, None, :] * shade[..., None])[mask].astype(np.uint8)
+    body_rgb = np.broadcast_to(colour[None, None, :] * shade[..., None], (size, size, 3))
+    sprite[..., :3][mask] = body_rgb[mask].astype(np.uint8)
     sprite[..., 3][mask] = 255
     return sprite, mask
 
@@ -344,9 +354,9 @@ def paste_aircraft(sample: Sample, rng: np.random.Generator, class_id: int) -> S
     sprite, mask = draw_aircraft(rng, span)
     angle = rng.uniform(0, 360)
     rot = Image.fromarray(sprite).rotate(angle, Image.Resampling.BILINEAR, expand=True)
-    rmask = np.asarray(
-        Image.fromarray(mask.astype(np.uint8) * 255).rotate(angle, expand=True)
-    ) > 127
+    rmask = (
+        np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).rotate(angle, expand=True)) > 127
+    )
     arr = np.asarray(rot, dtype=np.float32)
     ys, xs = np.nonzero(rmask)
     if len(xs) == 0:
@@ -406,7 +416,9 @@ def render_targets(sample: Sample, n_classes: int, stride: int) -> Targets:
         bw, bh = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
         i, j = min(int(cx), n - 1), min(int(cy), n - 1)
         sx, sy = max(bw / stride / 6, 0.5), max(bh / stride / 6, 0.5)
-        g = np.exp(-((grid[None, :] - i) ** 2) / (2 * sx**2) - (grid[:, None] - j) ** 2 / (2 * sy**2))
+        g = np.exp(
+            -((grid[None, :] - i) ** 2) / (2 * sx**2) - (grid[:, None] - j) ** 2 / (2 * sy**2)
+        )
         np.maximum(heat[cid], g, out=heat[cid])
         heat[cid, j, i] = 1.0
         win = (g >= 0.3) & (g > weight)

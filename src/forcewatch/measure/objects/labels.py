@@ -93,10 +93,12 @@ def image_size(path: Path) -> tuple[int, int]:
 
 def _check_and_clip(
     boxes: np.ndarray, width_px: int, height_px: int, tolerance: float, where: Sequence[str]
-) -> np.ndarray:
-    """Clip boxes within ``tolerance`` of the image; raise ``InputError`` for worse ones."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clip boxes within ``tolerance`` of the image; raise ``InputError`` for worse ones.
+
+    Returns the clipped boxes and a keep mask (False where clipping left no area)."""
     if len(boxes) == 0:
-        return np.zeros((0, 4), dtype=np.float64)
+        return np.zeros((0, 4), dtype=np.float64), np.zeros(0, dtype=bool)
     tol = np.array([-tolerance * width_px, -tolerance * height_px])
     hi = np.array([(1 + tolerance) * width_px, (1 + tolerance) * height_px])
     bad = (
@@ -162,7 +164,12 @@ def read_yolo(
     arr = np.array(rows, dtype=np.float64).reshape(-1, 5)
     cx, cy, w, h = arr[:, 1] * width_px, arr[:, 2] * height_px, arr[:, 3], arr[:, 4]
     boxes = np.stack(
-        [cx - w * width_px / 2, cy - h * height_px / 2, cx + w * width_px / 2, cy + h * height_px / 2],
+        [
+            cx - w * width_px / 2,
+            cy - h * height_px / 2,
+            cx + w * width_px / 2,
+            cy + h * height_px / 2,
+        ],
         axis=1,
     )
     names = [class_names[int(c)] for c in arr[:, 0]]
@@ -185,7 +192,9 @@ def _make(
     diff = np.zeros(len(boxes), dtype=bool) if difficult is None else difficult
     clipped, keep = _check_and_clip(boxes, width_px, height_px, tolerance, where)
     kept_names = tuple(n for n, k in zip(names, keep, strict=True) if k)
-    return ImageLabels(image_path, width_px, height_px, clipped[keep], kept_names, diff[keep], gsd_m)
+    return ImageLabels(
+        image_path, width_px, height_px, clipped[keep], kept_names, diff[keep], gsd_m
+    )
 
 
 _DOTA_META = re.compile(r"^\s*(imagesource|gsd)\s*:\s*(.*)$", re.IGNORECASE)

@@ -85,9 +85,10 @@ class CenterNetLite(nn.Module):
         self.head = nn.Sequential(ConvBnAct(width, width), SepBlock(width, width))
         self.heat = nn.Conv2d(width, n_classes, 1)
         self.box = nn.Conv2d(width, 4, 1)
-        nn.init.constant_(self.heat.bias, HEAT_BIAS_INIT)
+        with torch.no_grad():
+            self.heat.bias.fill_(HEAT_BIAS_INIT)  # type: ignore[union-attr]
+            self.box.bias.zero_()  # type: ignore[union-attr]
         nn.init.normal_(self.box.weight, std=0.01)
-        nn.init.zeros_(self.box.bias)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         f4 = self.s4(self.stem(x))
@@ -105,6 +106,9 @@ class CenterNetLite(nn.Module):
 
 class ExportedDetector(nn.Module):
     """Wraps ``CenterNetLite`` with input normalisation and output decoding for ONNX export."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
 
     def __init__(self, net: CenterNetLite) -> None:
         super().__init__()

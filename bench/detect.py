@@ -1,0 +1,216 @@
+"""Benchmark of the object detector: speed on a large synthetic GeoTIFF, accuracy on held-out data.
+
+    python bench/detect.py speed      # 10000 x 10000 GeoTIFF, batched vs tile-at-a-time
+    python bench/detect.py accuracy   # held-out KIT AIS, held-out armour, DOTA examples
+    python bench/detect.py all
+
+Speed: each mode runs in a fresh subprocess so its peak resident memory (``ru_maxrss``) is its
+own. "batched" = ``batch`` tiles per ONNX Runtime call with the next batch read in a background
+thread; "tile" = one tile per call, reads and inference strictly alternating. The synthetic
+image (cached under bench/out/) is at the model's GSD, so no resampling happens.
+
+Accuracy needs ../shared/data (or FORCEWATCH_SHARED_DATA); see docs/detection.md for the split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+SHARED = Path(os.environ.get("FORCEWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def make_geotiff(path: Path, size_px: int, gsd_m: float, seed: int = 0) -> Path:
+    """A ``size_px`` square RGB GeoTIFF (UTM 36N, 512 px tiles, deflate) of textured ground
+    with parked rows of vehicle-sized rectangles, written in strips (little memory)."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    rng = np.random.default_rng(seed)
+    strip = 512
+    profile = dict(
+        driver="GTiff", width=size_px, height=size_px, count=3, dtype="uint8",
+        crs="EPSG:32636", transform=from_origin(500_000.0, 5_600_000.0, gsd_m, gsd_m),
+        tiled=True, blockxsize=512, blockysize=512, compress="deflate",
+    )  # fmt: skip
+    tmp = path.with_suffix(".part.tif")
+    with rasterio.open(tmp, "w", **profile) as ds:
+        for y0 in range(0, size_px, strip):
+            h = min(strip, size_px - y0)
+            coarse = rng.normal(0, 1, (h // 64 + 2, size_px // 64 + 2, 3))
+            ground = np.kron(coarse, np.ones((64, 64, 1)))[:h, :size_px]
+            img = 110 + 18 * ground + rng.normal(0, 6, (h, size_px, 3))
+            for _ in range(size_px // 200):  # rows of vehicles (~4.5 x 2 m)
+                x, y = int(rng.integers(0, size_px - 400)), int(rng.integers(0, max(1, h - 20)))
+                tone = rng.choice([40.0, 200.0, 150.0])
+                for k in range(int(rng.integers(3, 15))):
+                    xs = x + k * 12
+                    img[y : y + 18, xs : xs + 8] = tone + rng.normal(0, 10, 3)
+                    img[y + 2 : y + 20, xs + 8 : xs + 10] *= 0.5  # shadow
+            ds.write(
+                img.clip(0, 255).astype(np.uint8).transpose(2, 0, 1),
+                window=Window(0, y0, size_px, h),
+            )
+    tmp.rename(path)
+    return path
+
+
+def _child(args: argparse.Namespace) -> None:
+    """Run one mode and print a JSON line (wall time, detections, peak memory)."""
+    from forcewatch.measure.objects import detect_image, load_model
+
+    det = load_model(args.model, threads=args.threads)
+    batched = args.mode == "batched"
+    t0 = time.perf_counter()
+    res = detect_image(
+        args.image, det, tile_px=args.tile, batch=args.batch if batched else 1, prefetch=batched
+    )
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": args.mode, "wall_s": wall, "detections": len(res),
+                      "tiles": res.params["tiles"], "peak_rss_mb": peak_mb}))  # fmt: skip
+
+
+def speed(args: argparse.Namespace) -> dict:
+    from forcewatch.measure.objects import load_model
+
+    info = load_model(args.model).info
+    gsd = info.gsd_m or 0.25
+    image = OUT / f"synthetic-{args.size}px.tif"
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not image.exists():
+        t0 = time.perf_counter()
+        make_geotiff(image, args.size, gsd)
+        print(f"wrote {image} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    runs: dict[str, list[dict]] = {"batched": [], "tile": []}
+    for _ in range(args.repeat):  # alternate modes so background load hits both alike
+        for mode in ("batched", "tile"):
+            cmd = [sys.executable, __file__, "_child", "--mode", mode, "--image", str(image)]
+            cmd += ["--batch", str(args.batch), "--tile", str(args.tile)]
+            cmd += ["--threads", str(args.threads)]
+            if args.model:
+                cmd += ["--model", args.model]
+            env = dict(os.environ)
+            if args.gdal_cachemax_mb is not None:
+                env["GDAL_CACHEMAX"] = str(args.gdal_cachemax_mb)
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+            row = json.loads(out.strip().splitlines()[-1])
+            row["mpix_per_s"] = args.size**2 / 1e6 / row["wall_s"]
+            runs[mode].append(row)
+            line = f"{mode:8s} {row['wall_s']:7.1f} s  {row['mpix_per_s']:6.2f} MP/s  "
+            line += f"peak {row['peak_rss_mb']:6.0f} MB  {row['detections']} detections"
+            print(line, file=sys.stderr)
+    rows = []
+    for mode, rs in runs.items():
+        walls = sorted(r["wall_s"] for r in rs)
+        median = float(np.median(walls))
+        rows.append({"mode": mode, "wall_s_median": median,
+                     "wall_s_all": walls, "mpix_per_s_median": args.size**2 / 1e6 / median,
+                     "peak_rss_mb_max": max(r["peak_rss_mb"] for r in rs),
+                     "detections": rs[0]["detections"], "tiles": rs[0]["tiles"]})  # fmt: skip
+        print(f"{mode}: median {rows[-1]['mpix_per_s_median']:.2f} MP/s", file=sys.stderr)
+    return {
+        "image_px": [args.size, args.size], "gsd_m": gsd, "tile_px": args.tile,
+        "batch": args.batch, "threads": args.threads, "cpu_count": os.cpu_count(),
+        "gdal_cachemax_mb": args.gdal_cachemax_mb, "load_avg_1min": os.getloadavg()[0],
+        "modes": rows, "batched_speedup": rows[1]["wall_s_median"] / rows[0]["wall_s_median"],
+    }  # fmt: skip
+
+
+def accuracy(args: argparse.Namespace) -> dict:
+    from forcewatch.measure.objects import evaluate
+
+    if not SHARED.is_dir():
+        raise SystemExit(f"shared data not found at {SHARED}")
+    runs = {
+        # nominal GSD of the KIT AIS set, as in training: no use of the test labels
+        "kit_heldout_iou50": dict(data_dir=SHARED / "aerial-cars", fmt="yolo", iou=0.5,
+                                  split="heldout", gsd_m=0.13),
+        # GSD per image from the labelled cars (4.5 m): a scale oracle, like armour below
+        "kit_heldout_iou50_gsd_from_labels": dict(
+            data_dir=SHARED / "aerial-cars", fmt="yolo", iou=0.5, split="heldout",
+            object_length_m=4.5),
+        "armour_heldout_iou30_any_class": dict(
+            data_dir=SHARED / "armour", fmt="yolo", iou=0.3, split="heldout",
+            object_length_m=8.0, labels_complete=False, class_agnostic=True),
+        "armour_heldout_iou30_any_class_score030": dict(
+            data_dir=SHARED / "armour", fmt="yolo", iou=0.3, split="heldout",
+            object_length_m=8.0, labels_complete=False, class_agnostic=True, score_min=0.3),
+        "dota_examples_iou50": dict(data_dir=SHARED / "dota-examples", fmt="dota", iou=0.5),
+        "dota_examples_iou30": dict(data_dir=SHARED / "dota-examples", fmt="dota", iou=0.3),
+    }  # fmt: skip
+    out = {}
+    for name, kw in runs.items():
+        t0 = time.perf_counter()
+        m = evaluate(args.model, threads=args.threads, **kw)  # type: ignore[arg-type]
+        print(f"\n## {name} ({time.perf_counter() - t0:.0f} s)\n{m.table()}", file=sys.stderr)
+        out[name] = m.to_dict()
+    out["dota_counts_per_image"] = dota_counts(args)
+    return out
+
+
+def dota_counts(args: argparse.Namespace) -> dict:
+    """Vehicles counted vs labelled, per DOTA example image (GSD from the DOTA header)."""
+    from forcewatch.measure.objects import detect_image, load_model, read_dataset
+    from forcewatch.measure.objects.labels import map_classes
+
+    det = load_model(args.model, threads=args.threads)
+    rows = {}
+    for lab in read_dataset(SHARED / "dota-examples", "dota"):
+        mapped = map_classes(lab)
+        res = detect_image(lab.image_path, det, gsd_m=lab.gsd_m)
+        true = mapped.counts()
+        rows[lab.image_path.name] = {"true": true, "detected": res.counts,
+                                     "true_vehicles": sum(true.values()),
+                                     "detected_vehicles": res.counts["small-vehicle"]
+                                     + res.counts["large-vehicle"]}  # fmt: skip
+        print(f"{lab.image_path.name}: true {true}, detected {res.counts}", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("what", choices=["speed", "accuracy", "all", "_child"])
+    p.add_argument("--model", default=None, help="ONNX model (default: the shipped one)")
+    p.add_argument("--size", type=int, default=10_000, help="synthetic image side, pixels")
+    p.add_argument("--tile", type=int, default=512)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads")
+    p.add_argument(
+        "--gdal-cachemax-mb",
+        type=int,
+        default=None,
+        help="GDAL block cache for the runs (default: GDAL's, 5%% of RAM)",
+    )
+    p.add_argument("--repeat", type=int, default=3, help="runs per mode (median reported)")
+    p.add_argument("--mode", default="batched")
+    p.add_argument("--image", default=None)
+    args = p.parse_args()
+    if args.what == "_child":
+        _child(args)
+        return
+    report: dict = {}
+    if args.what in ("speed", "all"):
+        report["speed"] = speed(args)
+    if args.what in ("accuracy", "all"):
+        report["accuracy"] = accuracy(args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.gdal_cachemax_mb is None else f"-cache{args.gdal_cachemax_mb}"
+    dest = OUT / f"detect-{args.what}{suffix}.json"
+    dest.write_text(json.dumps(report, indent=2))
+    print(f"wrote {dest}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
