@@ -134,11 +134,11 @@ def _tie_gcps(geo: GeolocationGrid, row0: int = 0, col0: int = 0) -> list[Ground
 def _grid_outline_lonlat(grid: SiteGrid, per_side: int = 9) -> tuple[list[float], list[float]]:
     """Points along the grid's outer edge (corners included), as lon/lat degrees."""
     ny, nx = grid.shape
-    t = np.linspace(0.0, 1.0, per_side)
-    cols = np.concatenate([t * nx, np.full(per_side, nx), t * nx, np.zeros(per_side)])
-    rows = np.concatenate([np.zeros(per_side), t * ny, np.full(per_side, ny), t * ny])
-    t = grid.transform
-    xs, ys = t.a * cols + t.b * rows + t.c, t.d * cols + t.e * rows + t.f
+    frac = np.linspace(0.0, 1.0, per_side)
+    cols = np.concatenate([frac * nx, np.full(per_side, nx), frac * nx, np.zeros(per_side)])
+    rows = np.concatenate([np.zeros(per_side), frac * ny, np.full(per_side, ny), frac * ny])
+    a = grid.transform
+    xs, ys = a.a * cols + a.b * rows + a.c, a.d * cols + a.e * rows + a.f
     lon, lat = transform(grid.crs, "EPSG:4326", xs.tolist(), ys.tolist())
     return list(lon), list(lat)
 
