@@ -91,9 +91,13 @@ class Unit:
 
 
 def plan_units(
-    sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParams, sensor: str = "s1"
+    sites: Sequence[StoredSite],
+    scenes: pd.DataFrame,
+    params: SarParams,
+    sensor: str = "s1",
+    min_scenes: int = 2,
 ) -> list[Unit]:
-    """Every (site, geometry) unit with at least two scenes, in a stable order."""
+    """Every (site, geometry) unit with at least ``min_scenes`` scenes, in a stable order."""
     if scenes.empty:
         return []
     phash = params.digest()
@@ -106,7 +110,7 @@ def plan_units(
             SceneRef(r.scene_id, r.href, r.sha256, r.acquired_utc.to_pydatetime(), str(r.units))
             for r in grp.itertuples()
         )
-        if len(refs) < 2:
+        if len(refs) < min_scenes:
             continue
         stored = by_id[int(site_id)]
         ident = json.dumps(
@@ -118,15 +122,32 @@ def plan_units(
 
 
 def plan_all(sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParams) -> list[Unit]:
-    """Units of every sensor that has a measurement: Sentinel-1 and Sentinel-2."""
-    return plan_units(sites, scenes, params, "s1") + plan_units(sites, scenes, params, "s2")
+    """Units of every sensor that has a measurement: Sentinel-1, Sentinel-2 and sharp images
+    (object counts; one image is enough there)."""
+    return (
+        plan_units(sites, scenes, params, "s1")
+        + plan_units(sites, scenes, params, "s2")
+        + plan_units(sites, scenes, params, "hr", min_scenes=1)
+    )
 
 
-def measure(unit: Unit) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class UnitResult:
+    """What a measured unit yields: measurement rows and, for sharp images, detections."""
+
+    rows: list[dict[str, Any]]
+    detections: list[dict[str, Any]]
+
+
+def measure(unit: Unit) -> UnitResult:
     """Measure a unit with the engine of its sensor (the task the engine runs)."""
     if unit.geometry_key == "s2":
-        return measure_optical_unit(unit)
-    return measure_unit(unit)
+        return UnitResult(measure_optical_unit(unit), [])
+    if unit.geometry_key == "hr":
+        from forcewatch.analysis_objects import measure_objects_unit
+
+        return measure_objects_unit(unit)
+    return UnitResult(measure_unit(unit), [])
 
 
 def measure_optical_unit(unit: Unit) -> list[dict[str, Any]]:

@@ -637,6 +637,146 @@ def serve(
     run_serve(_project(project), host=host, port=port)
 
 
+# --- object detection ----------------------------------------------------------------------------
+
+
+@app.command()
+def detect(
+    images: Annotated[list[Path], typer.Argument(help="GeoTIFF, PNG or JPEG images, any size.")],
+    out_file: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
+    model: Annotated[
+        str | None, typer.Option(help="Model name or .onnx path (default: the shipped one).")
+    ] = None,
+    gsd_m: Annotated[
+        float | None, typer.Option(help="Ground sample distance of the images, metres.")
+    ] = None,
+    score_min: Annotated[float | None, typer.Option(help="Minimum detection score.")] = None,
+    png: Annotated[
+        Path | None, typer.Option(help="Also draw the boxes on a PNG (one image only).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Detect and count vehicles and aircraft in sharp images (tiled, batched, ONNX Runtime)."""
+    from forcewatch.measure.objects import DetectionFailure, detect_images, to_geojson, write_png
+
+    if png is not None and len(images) != 1:
+        raise InputError("--png draws one image: give a single image with it")
+    features: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    failures = 0
+    with progress_bar("detect") as update:
+        results = detect_images(
+            [str(p) for p in images], model=model, gsd_m=gsd_m, score_min=score_min
+        )
+        for i, result in enumerate(results):
+            update(i + 1, len(images))
+            if isinstance(result, DetectionFailure):
+                failures += 1
+                console.print(f"[red]skipped:[/] {result.message}")
+                continue
+            collection = to_geojson(result)
+            for f in collection["features"]:
+                f["properties"]["image"] = result.image_path
+            features += collection["features"]
+            summaries.append(result.summary())
+            if png is not None:
+                write_png(result, png)
+    try:
+        out_file.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features, "images": summaries})
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write {out_file}: {exc.strerror}") from exc
+    if as_json:
+        _print_json(summaries)
+    else:
+        classes = sorted({c for s in summaries for c in s["counts"]})
+        table = _table("image", *classes, "total")
+        for s in summaries:
+            table.add_row(
+                Path(s["image"]).name,
+                *(str(s["counts"].get(c, 0)) for c in classes),
+                str(s["total"]),
+            )
+        out.print(table)
+        out.print(f"detections: {out_file}" + (f"; boxes drawn: {png}" if png else ""))
+    if failures == len(images):
+        raise typer.Exit(3)
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path], typer.Argument(help="Folders of images with labels.")],
+    fmt: Annotated[str, typer.Option("--format", help="yolo, dota or coco.")] = "yolo",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new model.")] = Path(
+        "detector-out"
+    ),
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 20,
+    init_from: Annotated[
+        str | None,
+        typer.Option(help="'default' to fine-tune the shipped model, or a .pt/.onnx path."),
+    ] = None,
+    gsd_m: Annotated[
+        float | None, typer.Option(help="Ground sample distance of the images, metres.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    name: Annotated[str, typer.Option(help="Model name.")] = "detector",
+) -> None:
+    """Train or fine-tune the detector (needs the `train` extra: pip install forcewatch[train])."""
+    from forcewatch.measure.objects.train import DataSource
+    from forcewatch.measure.objects.train import train as run_train
+
+    if fmt not in {"yolo", "dota", "coco"}:
+        raise InputError(f"--format {fmt!r}: use yolo, dota or coco")
+    sources = [DataSource(d, fmt=fmt, gsd_m=gsd_m) for d in data]
+    with progress_bar("train") as update:
+        result = run_train(
+            sources,
+            fmt,
+            out_dir,
+            epochs=epochs,
+            init_from=init_from,
+            device=device,
+            name=name,
+            progress=lambda step, total, _loss: update(step, total),
+        )
+    out.print(
+        f"model: {result.onnx_path} ({result.steps} steps, final loss {result.final_loss:.3f})"
+    )
+    out.print(f"use it with: forcewatch detect IMAGE --model {result.onnx_path} --out det.geojson")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Folder of images with labels.")],
+    fmt: Annotated[str, typer.Option("--format", help="yolo, dota or coco.")] = "yolo",
+    model: Annotated[str | None, typer.Option(help="Model name or .onnx path.")] = None,
+    iou: Annotated[float, typer.Option(help="IoU for a match.")] = 0.5,
+    gsd_m: Annotated[
+        float | None, typer.Option(help="Ground sample distance of the images, metres.")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="all, heldout or train (the shipped model's split).")
+    ] = "all",
+    incomplete_labels: Annotated[
+        bool, typer.Option(help="Labels miss objects: report recall, not precision.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """AP50, precision, recall and count error per class on a labelled folder."""
+    from forcewatch.measure.objects import evaluate as run_evaluate
+
+    if not 0 < iou < 1:
+        raise InputError(f"--iou must lie in (0, 1), got {iou}")
+    metrics = run_evaluate(
+        model, data, fmt, iou, split=split, gsd_m=gsd_m, labels_complete=not incomplete_labels
+    )
+    if as_json:
+        _print_json(metrics.to_dict())
+    else:
+        out.print(metrics.table())
+
+
 # --- monitoring ----------------------------------------------------------------------------------
 
 

@@ -51,7 +51,7 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
         n_workers=1,
         threads_per_worker=n,
         processes=False,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.WARNING,
     )
     c = Client(cluster)

@@ -211,11 +211,12 @@ def analyze(
                                 geometry_key=unit.geometry_key,
                                 params_hash=params.digest(),
                                 run_id=run_id,
-                                rows=result,
+                                rows=result.rows,
+                                detections=result.detections,
                             )
                     if fresh:
                         summary.units_measured += 1
-                        summary.rows_written += len(result)
+                        summary.rows_written += len(result.rows)
                     else:  # another process stored this unit meanwhile
                         summary.units_done_before += 1
                 progress(summary.units_done_before + summary.units_measured, len(units))

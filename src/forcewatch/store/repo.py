@@ -261,10 +261,13 @@ def write_unit(
     params_hash: str,
     run_id: int | None,
     rows: Sequence[dict[str, Any]],
+    detections: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Replace a (site, geometry) unit's measurements with ``rows`` in the caller's transaction.
+    """Replace a (site, geometry) unit's measurements with ``rows`` (and, for sharp images,
+    its detections) in the caller's transaction.
 
-    Each row has scene_id, acquired_utc, metric, value.
+    Each row has scene_id, acquired_utc, metric, value; each detection site_id, scene_id,
+    image_href, acquired_utc, class_name, score, bbox_px, geometry_wkt.
     """
     old = select(t.analysis_units.c.unit_key).where(
         t.analysis_units.c.site_id == site_id,
@@ -289,6 +292,18 @@ def write_unit(
                 )
                 for r in rows
             ],
+        )
+    scene_ids = sorted({d["scene_id"] for d in detections} | {r["scene_id"] for r in rows})
+    if detections or geometry_key == "hr":
+        conn.execute(
+            delete(t.detections).where(
+                t.detections.c.site_id == site_id, t.detections.c.scene_id.in_(scene_ids)
+            )
+        )
+    if detections:
+        conn.execute(
+            insert(t.detections),
+            [dict(params_hash=params_hash, code_version=CODE_VERSION, **d) for d in detections],
         )
     conn.execute(
         insert(t.analysis_units).values(

@@ -1,0 +1,96 @@
+"""Sharp images go through `analyze`: vehicles counted per site and scene, detections stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from PIL import Image
+from pyproj import Transformer
+
+from forcewatch.pipeline import analyze, import_sites, ingest, init_project
+from forcewatch.sites import Site, circle_polygon
+from forcewatch.store import repo
+from forcewatch.store.db import open_store
+
+LON, LAT = 32.25, 52.74
+GSD_M = 0.13  # KIT AIS nominal ground sample distance
+
+
+def _georeference(rgb: np.ndarray, path: Path, day: str) -> None:
+    """Write an RGB array as a GeoTIFF centred on (LON, LAT) in UTM 36N at GSD_M."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32636", always_xy=True).transform(LON, LAT)
+    h, w = rgb.shape[:2]
+    transform = Affine(GSD_M, 0, x - w * GSD_M / 2, 0, -GSD_M, y + h * GSD_M / 2)
+    profile = dict(
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:32636",
+        transform=transform,
+    )
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.moveaxis(rgb, -1, 0))
+        dst.update_tags(ACQUISITION_TIME=f"{day}T10:00:00Z", SENSOR="hr")
+
+
+def _project(tmp_path: Path):
+    project = init_project(tmp_path / "p", ring_km=0.05, margin_km=0.1)
+    import_sites(project, extra_sites=[Site("Car park", circle_polygon(LON, LAT, 0.15))])
+    return project
+
+
+def _stored(project):
+    store = open_store(project.store_url)
+    try:
+        meas = repo.measurements_frame(store)
+        with store.connect() as conn:
+            dets = conn.exec_driver_sql("SELECT class_name, geometry_wkt FROM detections").all()
+    finally:
+        store.dispose()
+    return meas, dets
+
+
+def test_empty_ground_counts_zero_vehicles(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    grass = np.full((600, 600, 3), (90, 120, 70), np.uint8)
+    _georeference(grass, folder / "empty.tif", "2022-02-20")
+    assert ingest(project, [folder]).new == 1
+    summary = analyze(project)
+    assert summary.units_measured == 1 and not summary.failures
+    meas, dets = _stored(project)
+    values = dict(zip(meas["metric"], meas["value"], strict=True))
+    assert values["vehicles"] == 0.0 and values["aircraft"] == 0.0
+    assert dets == []
+
+
+def test_cars_in_a_held_out_kit_image_are_counted_in_the_site(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    project = _project(tmp_path)
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    # MOS160 belongs to the sequence the shipped model never trained on (see its metadata).
+    rgb = np.asarray(Image.open(shared_data / "aerial-cars" / "MOS160.png").convert("RGB"))
+    _georeference(rgb, folder / "kit.tif", "2022-02-20")
+    labelled = sum(
+        1
+        for line in (shared_data / "aerial-cars" / "MOS160.txt").read_text().splitlines()
+        if line.split() and line.split()[0] in {"0", "1", "2", "3"}
+    )
+    ingest(project, [folder])
+    analyze(project)
+    meas, dets = _stored(project)
+    values = dict(zip(meas["metric"], meas["value"], strict=True))
+    # The 230 x 56 m image lies inside the 150 m site. Held-out recall of the shipped model is
+    # about 0.4-0.6 at its default threshold (bench/RESULTS.md), so at least a quarter of the
+    # labelled vehicles must be counted, and not grossly more than there are.
+    assert 0.25 * labelled <= values["vehicles"] <= 1.5 * labelled
+    assert len(dets) == values["vehicles"] + values["aircraft"]
+    assert all(wkt and wkt.startswith("POLYGON") for _, wkt in dets)
