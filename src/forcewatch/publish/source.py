@@ -150,12 +150,7 @@ def detections_frame(
         q = q.where(t.detections.c.site_id.in_(list(site_ids)))
     if scene_id is not None:
         q = q.where(t.detections.c.scene_id == scene_id)
-    with store.connect() as conn:
-        df = pd.DataFrame(conn.execute(q.order_by(t.detections.c.id)).mappings().all())
-    if df.empty:
-        return pd.DataFrame(columns=[c.name for c in q.selected_columns])
-    df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
-    return df
+    return repo.query_frame(store, q.order_by(t.detections.c.id))
 
 
 def runs_list(store: Store) -> list[dict[str, Any]]:

@@ -25,6 +25,18 @@ from forcewatch.store.db import Store
 CODE_VERSION = f"forcewatch {__version__} (python {platform.python_version()})"
 
 
+def query_frame(store: Store, query: Any) -> pd.DataFrame:
+    """Rows of a select as a DataFrame, ``acquired_utc`` as UTC timestamps; an empty result
+    still has the query's columns."""
+    with store.connect() as conn:
+        df = pd.DataFrame(conn.execute(query).mappings().all())
+    if df.empty:
+        return pd.DataFrame(columns=[c.name for c in query.selected_columns])
+    if "acquired_utc" in df:
+        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
+    return df
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -217,11 +229,7 @@ def scenes_frame(store: Store) -> pd.DataFrame:
         t.scene_sites.c.site_id,
         t.scene_sites.c.overlap_fraction,
     ).join(t.scene_sites, t.scene_sites.c.scene_id == t.scenes.c.id, isouter=True)
-    with store.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).mappings().all())
-    if not df.empty:
-        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
-    return df
+    return query_frame(store, q)
 
 
 def count_rows(store: Store, table: str) -> int:
@@ -334,11 +342,7 @@ def measurements_frame(store: Store, site_ids: Sequence[int] | None = None) -> p
     ).join(t.sites, t.sites.c.id == t.measurements.c.site_id)
     if site_ids:
         q = q.where(t.measurements.c.site_id.in_(list(site_ids)))
-    with store.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).mappings().all())
-    if not df.empty:
-        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
-    return df
+    return query_frame(store, q)
 
 
 # --- states, claims, verdicts -----------------------------------------------------------------
@@ -364,11 +368,7 @@ def states_frame(store: Store) -> pd.DataFrame:
         t.series_states.c.activity,
         t.series_states.c.details,
     ).join(t.sites, t.sites.c.id == t.series_states.c.site_id)
-    with store.connect() as conn:
-        df = pd.DataFrame(conn.execute(q).mappings().all())
-    if not df.empty:
-        df["acquired_utc"] = pd.to_datetime(df["acquired_utc"], utc=True)
-    return df
+    return query_frame(store, q)
 
 
 def upsert_claim(conn: Connection, claim: dict[str, Any]) -> bool:
