@@ -447,7 +447,13 @@ def claims_extract(
     for c in claims:
         qty = "" if c.quantity is None else f"{c.quantity:,.0f} {c.unit or ''}"
         table.add_row(
-            str(c.stated_on), c.speaker, c.kind, c.direction or "", qty, c.force or "", c.quote[:90]
+            str(c.stated_on),
+            c.speaker,
+            c.kind,
+            c.direction or "",
+            qty,
+            c.force or "",
+            _short(c.quote, 160),
         )
     out.print(table)
 
@@ -722,7 +728,7 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     name: Annotated[str, typer.Option(help="Model name.")] = "detector",
 ) -> None:
-    """Train or fine-tune the detector (needs the `train` extra: pip install forcewatch[train])."""
+    """Train or fine-tune the detector (needs torch: install the `train` extra)."""
     from forcewatch.measure.objects.train import DataSource
     from forcewatch.measure.objects.train import train as run_train
 
