@@ -39,6 +39,11 @@ import numpy as np
 import pandas as pd
 
 from forcewatch.assess import Shift, combine_orbits, compare_windows, relative, sum_shifts
+from forcewatch.claims.explain import _explain, _more_note, _names
+from forcewatch.claims.hypothesis import MAX_EXTRA_PASSES as MAX_EXTRA_PASSES
+from forcewatch.claims.hypothesis import Decision as Decision
+from forcewatch.claims.hypothesis import decide
+from forcewatch.claims.hypothesis import passes_to_decide as passes_to_decide
 from forcewatch.config import AssessSettings, ProjectConfig
 from forcewatch.series import (
     READ_STATES,
@@ -58,7 +63,6 @@ log = logging.getLogger(__name__)
 VERDICT_VERSION = "verdict-1"
 METRIC = "activity_total"
 MAX_DRIVERS = 12
-MAX_EXTRA_PASSES = 60
 
 # Days (before, after) stated_on when a claim dict has no window and the Claim model is absent;
 # the same table as forcewatch.claims.model.DEFAULT_WINDOW_DAYS.
@@ -333,97 +337,6 @@ def site_test(site: str, states: pd.DataFrame, view: ClaimView, p: VerdictParams
     )
 
 
-# --- decisions ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    verdict: str
-    observed: str
-    p_value: float
-    confidence: float | None
-    p_increase: float
-    p_decrease: float
-    p_equivalent: float
-
-
-def decide(shift: Shift, expected: str | None, margin_abs: float, alpha: float) -> Decision:
-    """Verdict for one shift; ``margin_abs`` is the equivalence margin in activity units."""
-    p_inc, p_dec = shift.p_increase(), shift.p_decrease()
-    p_eq = shift.p_equivalent(margin_abs)
-    if p_inc < alpha:
-        observed = "increase"
-    elif p_dec < alpha:
-        observed = "decrease"
-    elif p_eq < alpha:
-        observed = "no change"
-    else:
-        observed = "unclear"
-
-    def made(verdict: str, p: float) -> Decision:
-        conf = None if verdict == "inconclusive" else 1.0 - p
-        return Decision(verdict, observed, p, conf, p_inc, p_dec, p_eq)
-
-    if expected in ("increase", "decrease"):
-        p_exp, p_opp = (p_inc, p_dec) if expected == "increase" else (p_dec, p_inc)
-        if p_opp < alpha:
-            return made("contradicted", p_opp)
-        if p_eq < alpha:  # no meaningful change, even if a small one is significant
-            return made("contradicted", p_eq)
-        if p_exp < alpha:
-            return made("supported", p_exp)
-        return made("inconclusive", p_exp)
-    if expected in ("no increase", "no decrease"):
-        # Non-inferiority: one side of the TOST against the margin.
-        if expected == "no decrease":
-            p_ok, p_bad = shift.p_not_below(margin_abs), p_dec
-        else:
-            p_ok, p_bad = shift.p_not_above(margin_abs), p_inc
-        if p_ok < alpha:
-            return made("supported", p_ok)
-        if p_bad < alpha:
-            return made("contradicted", p_bad)
-        return made("inconclusive", p_ok)
-    if expected == "none":
-        if p_eq < alpha:
-            return made("supported", p_eq)
-        p_change = min(p_inc, p_dec)
-        if p_change < alpha / 2:
-            return made("contradicted", 2 * p_change)
-        return made("inconclusive", p_eq)
-    return made("inconclusive", float("nan"))
-
-
-def _with_more(shift: Shift, orbits: int, extra_window: int, extra_ref: int = 0) -> Shift:
-    """The shift's error with more passes per orbit in the window and in the reference (the same
-    observed delta and noise)."""
-    nr, nw = max(shift.n_ref, 1), max(shift.n_window, 1)
-    now = 1 / nr + 1 / nw
-    then = 1 / (nr + extra_ref * orbits) + 1 / (nw + extra_window * orbits)
-    return Shift(shift.delta, shift.se * math.sqrt(then / now), shift.df, shift.level, nr, nw)
-
-
-def passes_to_decide(
-    tests: Sequence[SiteTest], weights: Sequence[float], view: ClaimView, p: VerdictParams
-) -> tuple[int, int, bool] | None:
-    """(extra passes per site and orbit, extra passes in all, reference also extended) after
-    which the observed shift would be decisive: first with window passes only, then with as
-    many more reference passes too (a longer reference period). None when neither decides."""
-    units = sum(len(t.orbits) for t in tests)
-    for with_ref in (False, True):
-        for extra in range(1, MAX_EXTRA_PASSES + 1):
-            more = [
-                _with_more(t.shift, len(t.orbits), extra, extra if with_ref else 0)
-                for t in tests
-                if t.shift is not None
-            ]
-            total = sum_shifts(more, weights)
-            margin = p.equivalence_margin * max(abs(total.level), p.min_level * float(sum(weights)))
-            if decide(total, view.expected, margin, p.alpha).verdict != "inconclusive":
-                return extra, extra * units * (2 if with_ref else 1), with_ref
-    return None
-
-
 # --- the verdict --------------------------------------------------------------------------------
 
 
@@ -524,69 +437,6 @@ def _drivers(tests: Sequence[SiteTest], sign: float) -> list[dict[str, Any]]:
                 }
             )
     return out[:MAX_DRIVERS]
-
-
-_EXPECT_WORDS = {
-    "increase": "an increase",
-    "decrease": "a decrease",
-    "none": "no change",
-    "no increase": "no increase",
-    "no decrease": "no decrease",
-}
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:+.0f}%"
-
-
-def _names(names: Sequence[str], n: int = 4) -> str:
-    names = list(names)
-    if len(names) <= n:
-        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
-    return ", ".join(names[:n]) + f" and {len(names) - n} more"
-
-
-def _explain(
-    d: Decision | None,
-    view: ClaimView,
-    ref_w: tuple[date, date],
-    effect: tuple[float | None, float | None, float | None],
-    tests: Sequence[SiteTest],
-    drivers: Sequence[dict[str, Any]],
-    p: VerdictParams,
-) -> str:
-    win = f"{view.window[0]} to {view.window[1]}"
-    ref = f"{ref_w[0]} to {ref_w[1]}"
-    rel, lo, hi = effect
-    moved = {"increase": "rose", "decrease": "fell", "no change": "held steady"}
-    assert d is not None
-    what = moved.get(d.observed, "changed by an undecided amount")
-    text = (
-        f"The claim implies {_EXPECT_WORDS.get(view.expected or '', 'a change')} at "
-        f"{len(tests)} site(s) in {win}. "
-        f"Activity (site plus surrounding ring) {what}: {_pct(rel)} "
-        f"({100 * p.ci_level:.0f}% CI {_pct(lo)} to {_pct(hi)}) against {ref}."
-    )
-    if d.verdict == "contradicted" and d.observed == "no change":
-        text += f" The change is decisively within ±{100 * p.equivalence_margin:.0f}%."
-    up = [t.site for t in tests if t.shift and t.shift.delta > 0 and t.shift.p_increase() < p.alpha]
-    down = [
-        t.site for t in tests if t.shift and t.shift.delta < 0 and t.shift.p_decrease() < p.alpha
-    ]
-    if up:
-        text += f" Rose at {_names(up)}."
-    if down:
-        text += f" Fell at {_names(down)}."
-    if drivers:
-        seen = list(dict.fromkeys(f"{x['site']} ({x['date']})" for x in drivers))
-        text += f" Driven by {_names(seen, 5)}."
-    dispersed = [t.site for t in tests if t.dispersal]
-    if dispersed:
-        text += (
-            f" At {_names(dispersed)} vehicles spread from the site into the surrounding ring "
-            "(dispersal), which is not departure."
-        )
-    return text
 
 
 def verdict_for_claim(
@@ -699,32 +549,6 @@ def _weights(
     known = [a for a in raw if a > 0]
     mean = float(np.mean(known)) if known else 1.0
     return [a / mean if a > 0 else 1.0 for a in raw]
-
-
-def _more_note(
-    tests: Sequence[SiteTest],
-    weights: Sequence[float],
-    view: ClaimView,
-    p: VerdictParams,
-    total: Shift,
-) -> str:
-    need = passes_to_decide(tests, weights, view, p)
-    now = f"{total.n_window} in the window and {total.n_ref} in the reference now"
-    if need is None:
-        return (
-            f"More passes would not decide it at the observed shift ({now}): the shift sits "
-            "too close to the equivalence margin for the noise."
-        )
-    per, in_all, with_ref = need
-    where = (
-        f"{per} per site and orbit in the window and as many in a longer reference"
-        if with_ref
-        else f"{per} per site and orbit in the window"
-    )
-    return (
-        f"About {in_all} more readable passes ({where}) would decide it if the observed "
-        f"shift and noise held ({now})."
-    )
 
 
 def assess_claims(
