@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
-EXTRAS ?= dev,postgres
+EXTRAS ?= dev,postgres,train
 SRC    := src/forcewatch tests bench
 
 .PHONY: setup system-deps demo test lint bench clean
