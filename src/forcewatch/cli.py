@@ -43,7 +43,8 @@ app.add_typer(claims_app, name="claims")
 app.add_typer(bundle_app, name="bundle")
 
 console = Console(stderr=True)
-out = Console()
+# Piped output (logs, CI) gets a wide table rather than rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 ProjectOpt = Annotated[
     Path | None,
