@@ -547,6 +547,12 @@ def verdicts(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
         _print_json(results)
         return
     claims = repo.list_claims(store_for(proj))
+    if not claims:
+        console.print(
+            "no claims in the ledger: add one with `forcewatch claims add`, "
+            "`claims import FILE.yaml` or `claims extract ARTICLE --save`"
+        )
+        return
     if proj.config.simulated:
         out.print("[bold magenta]SIMULATED IMAGERY[/]: verdicts below come from simulated scenes.")
     out.print(verdict_table(results, claims))

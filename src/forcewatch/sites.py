@@ -245,8 +245,10 @@ def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float)
 def _read_structured(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: not UTF-8 text ({exc.reason})") from exc
     try:
         if path.suffix.lower() in {".json", ".geojson"}:
             return json.loads(text)
