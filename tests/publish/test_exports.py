@@ -90,6 +90,13 @@ def test_series_points_sit_at_the_site_centroid(fixture_project: Fixture, tmp_pa
     assert first.geometry.distance(sites[first["site"]].geometry.centroid) < 1e-9
 
 
+def test_every_layer_says_simulated_imagery(fixture_project: Fixture, tmp_path: Path) -> None:
+    out = export(fixture_project.project, "gpkg", tmp_path / "all.gpkg")[0]
+    for layer in ("sites", "series", "verdicts"):
+        gdf = gpd.read_file(out, layer=layer, engine="pyogrio")
+        assert len(gdf) and (gdf["imagery"] == "simulated imagery").all(), layer
+
+
 def test_unknown_format_or_layer_is_an_input_error(
     fixture_project: Fixture, tmp_path: Path
 ) -> None:

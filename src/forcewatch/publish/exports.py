@@ -154,8 +154,13 @@ BUILDERS = {
 def export_layers(
     evidence: Evidence, layers: Sequence[str] = LAYERS
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The named layers as GeoDataFrames (EPSG:4326)."""
-    return {name: BUILDERS[name](evidence) for name in layers}
+    """The named layers as GeoDataFrames (EPSG:4326). Rows from simulated imagery carry
+    ``imagery = "simulated imagery"`` so a layer opened on its own still says so."""
+    frames = {name: BUILDERS[name](evidence) for name in layers}
+    if evidence.simulated:
+        for gdf in frames.values():
+            gdf["imagery"] = "simulated imagery"
+    return frames
 
 
 def to_csv_text(gdf: gpd.GeoDataFrame) -> str:
