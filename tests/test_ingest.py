@@ -70,10 +70,9 @@ def test_duplicate_bytes_elsewhere_are_not_registered_twice(tmp_path: Path) -> N
     assert summary.duplicate == 1 and summary.new == 0
 
 
-def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
-    project, _ = tiny_project(tmp_path / "p")
-    far = tmp_path / "far"
-    far.mkdir()
+def _small_raster(path: Path, **tags: str) -> None:
+    """An 8 x 8 float raster in UTM 33N, far from the scenario's sites, with ``tags``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     profile = dict(
         driver="GTiff",
         width=8,
@@ -83,9 +82,17 @@ def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
         crs="EPSG:32633",
         transform=from_origin(500000, 6000000, 10, 10),
     )
-    with rasterio.open(far / "x.tif", "w", **profile) as ds:
+    with rasterio.open(path, "w", **profile) as ds:
         ds.write(np.ones((1, 8, 8), np.float32))
-        ds.update_tags(ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5")
+        ds.update_tags(**tags)
+
+
+def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    far = tmp_path / "far"
+    _small_raster(
+        far / "x.tif", ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5"
+    )
     summary = ingest(project, [far])
     assert summary.new == 1 and summary.no_overlap == [str(far / "x.tif")]
 
@@ -93,17 +100,6 @@ def test_scene_far_from_sites_is_reported(tmp_path: Path) -> None:
 def test_undated_raster_gets_a_clear_error(tmp_path: Path) -> None:
     project, _ = tiny_project(tmp_path / "p")
     d = tmp_path / "nodate"
-    d.mkdir()
-    profile = dict(
-        driver="GTiff",
-        width=4,
-        height=4,
-        count=1,
-        dtype="float32",
-        crs="EPSG:32633",
-        transform=from_origin(500000, 6000000, 10, 10),
-    )
-    with rasterio.open(d / "x.tif", "w", **profile) as ds:
-        ds.write(np.ones((1, 4, 4), np.float32))
+    _small_raster(d / "x.tif")
     summary = ingest(project, [d])
     assert len(summary.errors) == 1 and "filename_pattern" in summary.errors[0]
