@@ -394,8 +394,12 @@ def _kernel_py(stack, n, alpha, out, bad_per_row):  # type: ignore[no-untyped-de
 _kernel_parallel = njit(
     parallel=True, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
 )(_kernel_py)
+# Not cached on disk: numba's cache keys a compiled function on the Python function's name and
+# line, not on ``parallel``, so a cached serial build of ``_kernel_py`` would be loaded for the
+# parallel dispatcher too (and the threads silently lost). The serial build compiles once per
+# process instead.
 _kernel_serial = njit(
-    parallel=False, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
+    parallel=False, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=False
 )(_kernel_py)
 
 
