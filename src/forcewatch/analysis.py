@@ -121,6 +121,11 @@ def plan_units(
     return units
 
 
+def measurement(ref: SceneRef, metric: str, value: float) -> dict[str, Any]:
+    """One measurement row of a scene (the shape ``repo.write_unit`` stores)."""
+    return dict(scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=metric, value=value)
+
+
 def plan_all(sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParams) -> list[Unit]:
     """Units of every sensor that has a measurement: Sentinel-1, Sentinel-2 and sharp images
     (object counts; one image is enough there)."""
@@ -172,11 +177,7 @@ def measure_optical_unit(unit: Unit) -> list[dict[str, Any]]:
             continue
 
         def add(metric: str, value: float, ref: SceneRef = ref) -> None:
-            rows.append(
-                dict(
-                    scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=metric, value=value
-                )
-            )
+            rows.append(measurement(ref, metric, value))
 
         valid_site = float(scene.valid[masks.site].mean()) if masks.site.any() else 0.0
         add("valid_frac", valid_site)
@@ -236,10 +237,7 @@ def measure_unit(unit: Unit) -> list[dict[str, Any]]:
     stack = np.stack([layer[:npol] for layer in layers])  # (time, pol, y, x)
 
     def add(i: int, metric: str, value: float) -> None:
-        ref = kept[i]
-        rows.append(
-            dict(scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=metric, value=value)
-        )
+        rows.append(measurement(kept[i], metric, value))
 
     for i in range(len(kept)):
         vv = stack[i, 0]

@@ -19,7 +19,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 from shapely.geometry import Point, Polygon
 
-from forcewatch.analysis import SceneRef, Unit, UnitResult
+from forcewatch.analysis import SceneRef, Unit, UnitResult, measurement
 from forcewatch.errors import ImageryError, ModelError
 from forcewatch.imagery.load import grid_for_site
 from forcewatch.sites import ring_polygon, to_crs
@@ -107,10 +107,7 @@ def _count_rows(ref: SceneRef, result: Any, unit: Unit, ring: Any) -> list[dict[
         )
         out.append(("vehicles" + suffix, float(vehicles)))
         out.append(("aircraft" + suffix, float(aircraft)))
-    return [
-        dict(scene_id=ref.scene_id, acquired_utc=ref.acquired_utc, metric=m, value=v)
-        for m, v in out
-    ]
+    return [measurement(ref, m, v) for m, v in out]
 
 
 def _detection_rows(ref: SceneRef, result: Any, unit: Unit) -> list[dict[str, Any]]:

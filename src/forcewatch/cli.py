@@ -262,12 +262,13 @@ def analyze(
 ) -> None:
     """Measure every (site, orbit) series not yet measured, then re-assess states."""
     from forcewatch.pipeline import analyze as run_analyze
+    from forcewatch.pipeline import assess as assess_states
     from forcewatch.pipeline import describe
 
     proj = _project(project)
     with progress_bar("analyze") as update:
         summary = run_analyze(proj, scheduler=scheduler, site_names=site, progress=update)
-    states = _assess(proj)
+    states = assess_states(proj)
     if as_json:
         _print_json({**describe(summary), "states": states})
     else:
@@ -279,17 +280,6 @@ def analyze(
         console.print(f"[red]failed:[/] {f}")
     if summary.failures:
         raise typer.Exit(1)
-
-
-def _assess(proj: Any) -> int:
-    from forcewatch.pipeline import store_for
-    from forcewatch.series import assess_store
-
-    store = store_for(proj)
-    try:
-        return int(assess_store(store, proj.config))
-    finally:
-        store.dispose()
 
 
 @app.command()
@@ -493,17 +483,6 @@ def _parse_date(text: str, what: str) -> date:
         raise InputError(f"{what}: '{text}' is not a date; use YYYY-MM-DD") from exc
 
 
-def _compute_verdicts(proj: Any) -> list[dict[str, Any]]:
-    from forcewatch.claims.verdict import verdicts_for_store
-    from forcewatch.pipeline import store_for
-
-    store = store_for(proj)
-    try:
-        return list(verdicts_for_store(store, proj.config))
-    finally:
-        store.dispose()
-
-
 def _short(text: str, limit: int) -> str:
     """``text`` cut at a word boundary with an ellipsis when longer than ``limit``."""
     if len(text) <= limit:
@@ -538,11 +517,11 @@ def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) 
 @app.command()
 def verdicts(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
     """Test every claim against the series: supported / contradicted / inconclusive / blind."""
-    from forcewatch.pipeline import store_for
+    from forcewatch.pipeline import compute_verdicts, store_for
     from forcewatch.store import repo
 
     proj = _project(project)
-    results = _compute_verdicts(proj)
+    results = compute_verdicts(proj)
     if as_json:
         _print_json(results)
         return

@@ -129,12 +129,12 @@ def _fused_row(
         used=[str(u["geometry_key"]) for u in used],
         agree=len(calls) == 1,
         agreeing=sorted(str(u["geometry_key"]) for u in used if u["state"] == state),
-        z=_num(z),
-        z_site=_num(z_site),
-        z_ring=_num(z_ring),
-        activity_total=_num(row["activity_total"]),
-        z_site_recent=_num(zr_site),
-        z_ring_recent=_num(zr_ring),
+        z=json_float(z),
+        z_site=json_float(z_site),
+        z_ring=json_float(z_ring),
+        activity_total=json_float(row["activity_total"]),
+        z_site_recent=json_float(zr_site),
+        z_ring_recent=json_float(zr_ring),
         dispersal=bool(flagged),
         dispersal_orbits=flagged,
         scene_ids=[u["scene_id"] for u in used],
@@ -149,9 +149,7 @@ def fuse_states(states: pd.DataFrame, p: StateParams) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else orbit.iloc[0:0].copy()
 
 
-# Kept here rather than imported from forcewatch.series: series imports this module (it
-# re-exports the fusion), so this one needs nothing from series at run time.
-def _num(value: Any) -> float | None:
+def json_float(value: Any) -> float | None:
     """A JSON-safe float (None for NaN/inf)."""
     try:
         v = float(value)

@@ -40,6 +40,7 @@ from forcewatch.errors import InputError
 from forcewatch.fusion import FUSED as FUSED
 from forcewatch.fusion import READ_STATES as READ_STATES
 from forcewatch.fusion import fuse_states as fuse_states
+from forcewatch.fusion import json_float
 
 if TYPE_CHECKING:
     from forcewatch.store.db import Store
@@ -339,9 +340,9 @@ def series_states(
     for i in range(n):
         details: dict[str, Any] = {
             "scene_id": g.at[i, "scene_id"],
-            "valid_frac": _num(valid[i]),
-            "activity_ring": _num(x_ring[i]),
-            "activity_total": _num(x_tot[i]),
+            "valid_frac": json_float(valid[i]),
+            "activity_ring": json_float(x_ring[i]),
+            "activity_total": json_float(x_tot[i]),
         }
         row = {
             "site_id": g.at[i, "site_id"],
@@ -369,7 +370,7 @@ def series_states(
         ):
             shifted[i] = True
             row["state"] = "conditions-changed"
-            details.update(reason="scene-wide backscatter shift", bg_mean_db=_num(bg_db[i]))
+            details.update(reason="scene-wide backscatter shift", bg_mean_db=json_float(bg_db[i]))
             continue
         z_tot, base, scale = _z(x_tot, i, idx, sig_tot)
         z_site = _z(x_site, i, idx, sig_site)[0]
@@ -391,17 +392,17 @@ def series_states(
                 details["uncorroborated"] = True
         row["state"] = state
         details.update(
-            z=_num(z_tot),
-            z_site=_num(z_site),
-            z_ring=_num(z_ring),
-            baseline=_num(base),
-            scale=_num(scale),
+            z=json_float(z_tot),
+            z_site=json_float(z_site),
+            z_ring=json_float(z_ring),
+            baseline=json_float(base),
+            scale=json_float(scale),
             baseline_n=int(idx.size),
             baseline_from=_iso(t[idx[0]]) if idx.size else None,
             baseline_to=_iso(t[idx[-1]]) if idx.size else None,
             startup_baseline=is_startup,
-            z_site_recent=_num(zr_site),
-            z_ring_recent=_num(zr_ring),
+            z_site_recent=json_float(zr_site),
+            z_ring_recent=json_float(zr_ring),
             dispersal=bool(
                 zr_site <= -z_crit and zr_ring >= z_crit and gain >= p.dispersal_share * loss
             ),
@@ -436,15 +437,6 @@ def _add_no_pass(out: pd.DataFrame, g: pd.DataFrame, timeline: pd.DatetimeIndex)
     return merged.sort_values("acquired_utc").reset_index(drop=True)
 
 
-def _num(value: Any) -> float | None:
-    """A JSON-safe float (None for NaN/inf)."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _iso(value: Any) -> str:
     return pd.Timestamp(value).date().isoformat()
 
@@ -475,7 +467,7 @@ def state_rows(states: pd.DataFrame) -> list[dict[str, Any]]:
                 geometry_key=str(r.geometry_key),
                 acquired_utc=pd.Timestamp(r.acquired_utc).to_pydatetime(),
                 state=str(r.state),
-                activity=_num(r.activity),
+                activity=json_float(r.activity),
                 details=_json_safe(r.details if isinstance(r.details, dict) else {}),
             )
         )
@@ -492,7 +484,7 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        return _num(value)
+        return json_float(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)

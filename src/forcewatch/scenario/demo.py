@@ -15,10 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from forcewatch.claims.ledger import load_claims_yaml
-from forcewatch.claims.verdict import verdicts_for_store
-from forcewatch.pipeline import analyze, import_sites, ingest, init_project, store_for
+from forcewatch.pipeline import (
+    analyze,
+    assess,
+    compute_verdicts,
+    import_sites,
+    ingest,
+    init_project,
+    store_for,
+)
 from forcewatch.scenario.simulate import ScenarioSpec, build_scenes, scenario_sites
-from forcewatch.series import assess_store
 from forcewatch.sites import site_to_feature
 from forcewatch.store import repo
 
@@ -63,19 +69,19 @@ def run_demo(
         ingest(project, [str(out_dir / "imagery")], update)
     with step("analyze") as update:
         summary = analyze(project, scheduler=scheduler, progress=update)
+    assess(project)
+    claims_file = resources.files("forcewatch.data") / "scenario_claims.yaml"
+    with resources.as_file(claims_file) as path:
+        claims = load_claims_yaml(path)
     store = store_for(project)
     try:
-        assess_store(store, project.config)
-        claims_file = resources.files("forcewatch.data") / "scenario_claims.yaml"
-        with resources.as_file(claims_file) as path:
-            claims = load_claims_yaml(path)
         with store.begin() as conn:
             for c in claims:
                 repo.upsert_claim(conn, c.to_dict())
-        verdicts = list(verdicts_for_store(store, project.config))
         stored_claims = repo.list_claims(store)
     finally:
         store.dispose()
+    verdicts = compute_verdicts(project)
     report = build_report(project, project.out_dir / "report.html")
     bundle = build_bundle(project, project.out_dir / "evidence.zip")
     return {
