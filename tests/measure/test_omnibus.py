@@ -230,6 +230,18 @@ def test_chunked_dask_entry_equals_in_memory_result() -> None:
         np.testing.assert_array_equal(a, b, err_msg=field)
 
 
+def test_serial_and_parallel_kernels_have_separate_disk_cache_entries() -> None:
+    # numba's disk cache is keyed by qualified name and line: one shared name once made the
+    # parallel dispatcher load the cached serial build and silently lose its threads.
+    from forcewatch.measure import omnibus
+
+    serial, parallel = omnibus._kernel_serial, omnibus._kernel_parallel
+    assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
+    assert serial.py_func.__code__ is parallel.py_func.__code__  # one implementation
+    assert parallel.targetoptions.get("parallel") is True
+    assert not serial.targetoptions.get("parallel")
+
+
 # --------------------------------------------------------------------------- ENL
 
 

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import math
 import threading
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,7 +235,7 @@ def _row_q_pvalues(lnq, k, p, n, h, term, sf, extra):  # type: ignore[no-untyped
         lnq[x] = min(max(sf[x] + omega2 * extra[x], 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _load_pixel(stack, y, x, vals, idx):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Copy the valid dates of pixel (y, x) to ``vals``/``idx``; returns (count, bad values)."""
     k, p = stack.shape[0], stack.shape[1]
@@ -255,7 +256,7 @@ def _load_pixel(stack, y, x, vals, idx):  # type: ignore[no-untyped-def]  # prag
     return m, n_bad
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _mark_change(y, x, t, direction, count, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     out[1][t, y, x] = True
     out[2][t, y, x] = direction
@@ -265,7 +266,7 @@ def _mark_change(y, x, t, direction, count, out):  # type: ignore[no-untyped-def
     return count + 1
 
 
-@njit(fastmath=_FASTMATH, error_model="numpy", cache=True)
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
 def _runs_from(ell, m, vals, idx, n, alpha, count, y, x, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """The sequential procedure from valid date ``ell`` on; returns the updated change count.
 
@@ -318,7 +319,7 @@ def _runs_from(ell, m, vals, idx, n, alpha, count, y, x, lr, dr, sums, cst, out)
     return count
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Pixel with a missing date: the whole procedure on its valid dates; returns bad values."""
     m, n_bad = _load_pixel(stack, y, x, vals, idx)
@@ -330,7 +331,7 @@ def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out): 
     return n_bad
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _pixel_changed(stack, y, x, n, alpha, p_q, vals, idx, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Complete pixel with ``p(Q) < alpha``: run 0 is already in ``out[0]``; restart after it."""
     k, p = stack.shape[0], stack.shape[1]
@@ -394,13 +395,25 @@ def _kernel_py(stack, n, alpha, out, bad_per_row):  # type: ignore[no-untyped-de
 _kernel_parallel = njit(
     parallel=True, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
 )(_kernel_py)
-# Not cached on disk: numba's cache keys a compiled function on the Python function's name and
-# line, not on ``parallel``, so a cached serial build of ``_kernel_py`` would be loaded for the
-# parallel dispatcher too (and the threads silently lost). The serial build compiles once per
-# process instead.
+
+
+def _renamed(fn: Any, name: str) -> Any:
+    """The same code as ``fn`` under another name.
+
+    numba's disk cache keys a compiled function on the Python function's qualified name and
+    line, not on ``parallel``: compiled from ``_kernel_py`` itself, a cached serial build would
+    be loaded for the parallel dispatcher too (and the threads silently lost). Under its own
+    name the serial build gets its own cache entry, so worker processes do not recompile it
+    (~7 s) every time they start.
+    """
+    clone = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = name
+    return clone
+
+
 _kernel_serial = njit(
-    parallel=False, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=False
-)(_kernel_py)
+    parallel=False, fastmath=_FASTMATH, error_model="numpy", nogil=True, cache=True
+)(_renamed(_kernel_py, "_kernel_py_serial"))
 
 
 # --------------------------------------------------------------------------- public entry points
