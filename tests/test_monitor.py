@@ -203,22 +203,21 @@ def make_project(
     return project
 
 
-def stored_alerts(project: Project) -> list[Any]:
+def stored_rows(project: Project, table: Any) -> list[Any]:
     store = open_store(project.store_url)
     try:
         with store.connect() as conn:
-            return list(conn.execute(select(t.alerts).order_by(t.alerts.c.id)).all())
+            return list(conn.execute(select(table).order_by(table.c.id)).all())
     finally:
         store.dispose()
+
+
+def stored_alerts(project: Project) -> list[Any]:
+    return stored_rows(project, t.alerts)
 
 
 def stored_cycles(project: Project) -> list[Any]:
-    store = open_store(project.store_url)
-    try:
-        with store.connect() as conn:
-            return list(conn.execute(select(t.watch_cycles).order_by(t.watch_cycles.c.id)).all())
-    finally:
-        store.dispose()
+    return stored_rows(project, t.watch_cycles)
 
 
 def change_keys(rows: Sequence[Any]) -> list[tuple[str, str, str | None, str, str]]:

@@ -143,6 +143,16 @@ def _where(info: SiteInfo) -> str:
     return f"{info.distance_km:.0f} km from the reference line"
 
 
+def _site_evidence(info: SiteInfo) -> dict[str, Any]:
+    """The site part of an alert's evidence: name, id, distance to the reference, band."""
+    return {
+        "site": info.name,
+        "site_id": info.site_id,
+        "distance_km": info.distance_km,
+        "band": info.band,
+    }
+
+
 def _site_link(base: str, name: str) -> str:
     return f"{base}/sites/{quote(name, safe='')}"
 
@@ -169,14 +179,7 @@ def _state_draft(
         f"(fused activity{z}; orbits used: {agree}).",
         link=_site_link(base, info.name),
         sites=(info.name,),
-        evidence={
-            "site": info.name,
-            "site_id": info.site_id,
-            "distance_km": info.distance_km,
-            "band": info.band,
-            "from": prev,
-            "to": rec,
-        },
+        evidence={**_site_evidence(info), "from": prev, "to": rec},
     )
 
 
@@ -194,13 +197,7 @@ def _dispersal_draft(info: SiteInfo, rec: dict[str, Any], base: str) -> AlertDra
         f"around it on {day}, the pattern of units moving out into the field.",
         link=_site_link(base, info.name),
         sites=(info.name,),
-        evidence={
-            "site": info.name,
-            "site_id": info.site_id,
-            "distance_km": info.distance_km,
-            "band": info.band,
-            "to": rec,
-        },
+        evidence={**_site_evidence(info), "to": rec},
     )
 
 
