@@ -10,6 +10,7 @@ array of ``size x size x dates`` (exponential speckle, ENL 1, generated block by
 ``omnibus_dask`` with reductions only, reporting throughput and peak RSS.
 
     python bench/omnibus.py                    # 1000 x 1000 px x 30 dates
+    python bench/omnibus.py --changed 0.2      # the same with 20 % of the pixels changing
     python bench/omnibus.py --large            # 10000 x 10000 x 30 via dask
     python bench/omnibus.py --large --size 20000
 """
@@ -122,16 +123,25 @@ def _machine() -> str:
     return f"{model}, {os.cpu_count()} cores, load average {load:.2f} at start"
 
 
-def run_compare(ny: int, nx: int, dates: int, enl: float, alpha: float, repeat: int) -> None:
+def run_compare(
+    ny: int, nx: int, dates: int, enl: float, alpha: float, repeat: int, changed: float = 0.0
+) -> None:
     from forcewatch.measure.omnibus import sequential_omnibus
 
     rng = np.random.default_rng(0)
     stack = np.empty((dates, 2, ny, nx), np.float32)
     for t in range(dates):
         stack[t] = rng.gamma(enl, 1.0 / enl, (2, ny, nx)) * np.array([0.1, 0.02])[:, None, None]
+    rows = round(changed * ny)
+    stack[dates // 2 :, :, :rows] *= 3.0  # a block of rows (one area) 3x brighter from mid-series
     pixel_dates = dates * ny * nx
     print(f"machine: {_machine()}")
     print(f"stack: {dates} dates x 2 pols x {ny} x {nx} px, ENL {enl}, alpha {alpha}")
+    if rows:
+        print(
+            f"change: rows 0-{rows - 1} ({rows / ny:.0%} of pixels) "
+            f"3x brighter from date {dates // 2}"
+        )
     sequential_omnibus(stack[:, :, :8, :8], enl, alpha)  # compile / load the cache
     ref_wall, ref_cpu, ref = _timed(lambda: reference_omnibus(stack, enl, alpha), 1)
     ours_wall, ours_cpu, ours = _timed(lambda: sequential_omnibus(stack, enl, alpha), repeat)
@@ -229,6 +239,12 @@ def main() -> None:
     parser.add_argument("--enl", type=float, default=4.4)
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--changed",
+        type=float,
+        default=0.0,
+        help="fraction of the pixels (a block of rows) that change, 3x brighter from mid-series",
+    )
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--size", type=int, default=10000, help="--large: size x size pixels")
     parser.add_argument("--chunk", type=int, default=512, help="--large: block side in pixels")
@@ -237,7 +253,7 @@ def main() -> None:
     if args.large:
         run_large(args.size, args.dates, args.alpha, args.chunk, args.workers)
     else:
-        run_compare(args.ny, args.nx, args.dates, args.enl, args.alpha, args.repeat)
+        run_compare(args.ny, args.nx, args.dates, args.enl, args.alpha, args.repeat, args.changed)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,8 @@ def test_agrees_with_a_straightforward_reference_including_missing_dates(pols: i
     mean = np.full((k, pols, ny, nx), 0.2)
     mean[4:, :, :6] *= 3.0  # changes, so restarts are exercised
     mean[7:, :, :3] *= 0.2
+    mean[1:, :, 11, 5:] *= 12.0  # a change in the first interval: the restart starts at date 1
+    mean[8:, :, :4, 10:] *= 12.0  # a change in the last interval: nothing left to restart
     stack = _speckle(rng, mean)
     stack[2, 0, 8, 3:9] = np.nan  # gaps: skipped dates
     stack[0, :, 9, :4] = 0.0  # border-noise zero at the first date
@@ -196,7 +198,8 @@ def test_agrees_with_a_straightforward_reference_including_missing_dates(pols: i
     stack[1:, :, 10, 1] = np.nan  # a pixel with one valid date
     alpha = 0.05
     res = sequential_omnibus(stack, ENL, alpha)
-    assert res.changes.any()
+    assert res.changes[0, 11, 5:].mean() > 0.5 and res.changes[k - 2, :4, 10:].mean() > 0.5
+    assert (res.count >= 2).sum() > 5  # pixels restarted more than once
     for y in range(ny):
         for x in range(nx):
             p_ref, ch_ref, dir_ref, pq_ref = _ref_pixel(stack[:, :, y, x], ENL, alpha)

@@ -135,15 +135,19 @@ class OmnibusResult:
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
-def _fast_row(stack, y, n, s0, s1, ls, lnq, bad, p_out):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, p_out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Run 0 of every pixel of row ``y`` as if all its dates were valid; vectorised over x.
 
     Fills ``p_out[:, y, :]`` with ``p(R_j)`` of the run that starts at date 0, ``lnq`` with
-    ``ln Q / n`` of the whole series and ``bad`` with 1 where some date is not valid (those
-    pixels are redone by ``_pixel_with_gaps``). With ``L_x = sum_b ln x_b`` and
-    ``L_S = sum_b ln S_b`` (``S`` the running sums), ``ln R_j / n = L_x + (j-1) L_S(prev)
-    - j L_S(new) + p (j ln j - (j-1) ln(j-1))``: two logs per pixel-date and no division; the
-    cancellation between the ``L_S`` terms costs ``j`` times the log's 2e-11, i.e. nothing.
+    ``ln Q / n`` of the whole series, ``bad`` with 1 where some date is not valid (those
+    pixels are redone by ``_pixel_with_gaps``) and ``hit`` with the first interval whose
+    float32 p-value is below ``alpha32`` (-1 for none; ``alpha32`` is ``alpha`` rounded up to
+    float32, so ``p < alpha32`` in float32 is ``p < alpha`` in float64).
+
+    With ``L_x = sum_b ln x_b`` and ``L_S = sum_b ln S_b`` (``S`` the running sums),
+    ``ln R_j / n = L_x + (j-1) L_S(prev) - j L_S(new) + p (j ln j - (j-1) ln(j-1))``: two logs
+    per pixel-date and no division; the cancellation between the ``L_S`` terms costs ``j`` times
+    the log's 2e-11, i.e. nothing.
     """
     k, p, _, nx = stack.shape
     inf = np.inf
@@ -157,6 +161,7 @@ def _fast_row(stack, y, n, s0, s1, ls, lnq, bad, p_out):  # type: ignore[no-unty
         lnq[x] = 0.0
         ok = (a > 0.0) & (a < inf) & (b > 0.0) & (b < inf)
         bad[x] = np.uint8(1) - np.uint8(ok)
+        hit[x] = -1
     for t in range(k - 1):
         j = t + 2.0
         jm1 = t + 1.0
@@ -181,7 +186,9 @@ def _fast_row(stack, y, n, s0, s1, ls, lnq, bad, p_out):  # type: ignore[no-unty
                 bad[x] |= np.uint8(1) - np.uint8(ok)
             omega2_32 = np.float32(omega2)
             for x in range(nx):  # a float32 loop of its own: twice the SIMD lanes
-                p_out[t, y, x] = _exp32_pvalue(p_out[t, y, x], omega2_32)
+                pv = _exp32_pvalue(p_out[t, y, x], omega2_32)
+                p_out[t, y, x] = pv
+                hit[x] = t if (pv < alpha32) & (hit[x] < 0) else hit[x]
         else:
             for x in range(nx):
                 a = np.float64(stack[t + 1, 0, y, x])
@@ -191,7 +198,9 @@ def _fast_row(stack, y, n, s0, s1, ls, lnq, bad, p_out):  # type: ignore[no-unty
                 h = max(c * ln_r, 0.0)
                 rh = np.sqrt(h)
                 pv = _erfc(rh) + omega2 * _exp(-h) * _TWO_OVER_SQRT_PI * rh * (1.0 + h / 1.5)
-                p_out[t, y, x] = np.float32(min(max(pv, 0.0), 1.0))
+                pv32 = np.float32(min(max(pv, 0.0), 1.0))
+                p_out[t, y, x] = pv32
+                hit[x] = t if (pv32 < alpha32) & (hit[x] < 0) else hit[x]
                 lnq[x] += ln_r
                 s0[x] = sa
                 ls[x] = ls_new
@@ -331,48 +340,155 @@ def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out): 
     return n_bad
 
 
-@njit(inline="always", cache=True)
-def _pixel_changed(stack, y, x, n, alpha, p_q, vals, idx, lr, dr, sums, cst, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Complete pixel with ``p(Q) < alpha``: run 0 is already in ``out[0]``; restart after it."""
+@njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
+def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The restarts of the complete pixels ``xs[:nr]`` of row ``y``, vectorised over them.
+
+    Each of these pixels has ``p(Q) < alpha`` and its run 0 first rejects in interval
+    ``hit[x]``; run 0's p-values up to there are already in ``out[0]``. One pass over the later
+    dates carries every pixel's current run (start, band sums, ``sum_b ln S``) and the ``p(Q)``
+    of that run, which comes from suffix sums when the run starts (``ln Q / n = p K ln K +
+    sum_i sum_b ln x_ib - K sum_b ln S_b`` over the run's ``K`` images): a change at date ``d``
+    (``p(R_j) < alpha`` and the run's ``p(Q) < alpha``) restarts the run at ``d``, exactly as
+    ``_runs_from`` does pixel by pixel. A run whose ``p(Q) >= alpha`` never rejects again.
+    """
     k, p = stack.shape[0], stack.shape[1]
-    out[3][y, x] = p_q
-    m, _ = _load_pixel(stack, y, x, vals, idx)
-    for t in range(k - 1):
-        if out[0][t, y, x] < alpha:
-            up = 0
-            for b in range(p):
-                s = 0.0
-                for i in range(t + 1):
-                    s += vals[i, b]
-                r = (t + 1.0) * vals[t + 1, b] / s
-                up += 1 if r > 1.0 else (-1 if r < 1.0 else 0)
-            direction = 1 if up == p else (-1 if up == -p else 0)
-            count = _mark_change(y, x, t, direction, 0, out)
-            out[6][y, x] = _runs_from(
-                t + 1, m, vals, idx, n, alpha, count, y, x, lr, dr, sums, cst, out
+    b_last = p - 1
+    g = np.empty((k, p, nr))  # the pixels' values, date-major, pixels contiguous
+    lx = np.empty((k, nr))  # sum_b ln x
+    sx = np.zeros((k + 1, p, nr))  # suffix sums over dates t..k-1
+    sl = np.zeros((k + 1, nr))
+    for t in range(k):
+        for b in range(p):
+            for i in range(nr):
+                g[t, b, i] = np.float64(stack[t, b, y, xs[i]])
+        for i in range(nr):
+            lx[t, i] = _ln(g[t, 0, i] * g[t, b_last, i]) if p == 2 else _ln(g[t, 0, i])
+    for t in range(k - 1, -1, -1):
+        for b in range(p):
+            for i in range(nr):
+                sx[t, b, i] = sx[t + 1, b, i] + g[t, b, i]
+        for i in range(nr):
+            sl[t, i] = sl[t + 1, i] + lx[t, i]
+
+    start = np.empty(nr, np.int64)
+    s0 = np.empty(nr)
+    s1 = np.empty(nr)
+    ls = np.empty(nr)
+    p_run = np.empty(nr)
+    count = np.empty(nr, np.int64)
+    pv_t = np.empty(nr)
+    dir_t = np.empty(nr, np.int8)
+    chg_t = np.empty(nr, np.uint8)
+    t_first = k
+    for i in range(nr):  # run 0's change, then the run after it
+        x = xs[i]
+        t0 = hit[x]
+        up = 0
+        for b in range(p):
+            acc = 0.0
+            for u in range(t0 + 1):
+                acc += g[u, b, i]
+            r = (t0 + 1.0) * g[t0 + 1, b, i] / acc
+            up += 1 if r > 1.0 else (-1 if r < 1.0 else 0)
+        direction = 1 if up == p else (-1 if up == -p else 0)
+        count[i] = _mark_change(y, x, t0, direction, 0, out)
+        ell = t0 + 1
+        start[i] = ell
+        s0[i] = g[ell, 0, i]
+        s1[i] = g[ell, b_last, i]
+        ls[i] = lx[ell, i]
+        p_run[i] = _suffix_q_pvalue(sx, sl, ell, i, k, p, n)
+        t_first = min(t_first, ell)
+    for t in range(t_first, k - 1):  # interval t tests date d = t + 1
+        d = t + 1
+        for i in range(nr):  # vectorised over the pixels
+            st = start[i]
+            active = d > st
+            j = float(max(d - st + 1, 2))  # images in the run, new one included
+            # j ln j - (j-1) ln(j-1) computed, not looked up: a table lookup here is a gather,
+            # which keeps this loop from vectorising (5x slower)
+            cst_j = j * _ln(j) - (j - 1.0) * _ln(j - 1.0)
+            a = g[d, 0, i]
+            b = g[d, b_last, i]
+            sa = s0[i] + a
+            sb = s1[i] + b
+            ls_new = _ln(sa * sb) if p == 2 else _ln(sa)
+            ln_r = lx[d, i] + (j - 1.0) * ls[i] - j * ls_new + p * cst_j
+            pv = _p_r(ln_r, j, p, n)
+            up = (np.int8((j - 1.0) * a > s0[i]) - np.int8((j - 1.0) * a < s0[i])) + (
+                np.int8((j - 1.0) * b > s1[i]) - np.int8((j - 1.0) * b < s1[i])
             )
-            return
+            change = active & (pv < alpha) & (p_run[i] < alpha)
+            pv_t[i] = pv if active else -1.0
+            dir_t[i] = np.int8(1) if up == 2 else (np.int8(-1) if up == -2 else np.int8(0))
+            chg_t[i] = np.uint8(change)
+            s0[i] = a if change else (sa if active else s0[i])
+            s1[i] = b if change else (sb if active else s1[i])
+            ls[i] = lx[d, i] if change else (ls_new if active else ls[i])
+            start[i] = d if change else st
+        for i in range(nr):  # outputs and new runs, pixel by pixel
+            x = xs[i]
+            if pv_t[i] >= 0.0:
+                out[0][t, y, x] = pv_t[i]
+            if chg_t[i] != 0:
+                count[i] = _mark_change(y, x, t, dir_t[i], count[i], out)
+                p_run[i] = _suffix_q_pvalue(sx, sl, d, i, k, p, n)
+    for i in range(nr):
+        out[6][y, xs[i]] = count[i]
 
 
-def _kernel_py(stack, n, alpha, out, bad_per_row):  # type: ignore[no-untyped-def]  # pragma: no cover
+@njit(inline="always", cache=True)
+def _suffix_q_pvalue(sx, sl, ell, i, k, p, n):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``p(Q)`` of the run of pixel ``i`` from date ``ell`` to the last (1 for fewer than 2)."""
+    kk = k - ell
+    if kk < 2:
+        return 1.0
+    prod_s = sx[ell, 0, i] * sx[ell, p - 1, i] if p == 2 else sx[ell, 0, i]
+    ln_q = p * kk * math.log(kk) + sl[ell, i] - kk * math.log(prod_s)
+    return _q_pvalue(ln_q, kk, p, n)
+
+
+@njit(cache=True)
+def _row_step(ny):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """A step coprime with ``ny`` near ``0.618 ny``: ``i -> i * step % ny`` visits every row once,
+    and any run of consecutive ``i`` lands on rows spread over the whole image."""
+    step = max(int(0.6180339887 * ny), 1)
+    while True:
+        a, b = step, ny
+        while b:
+            a, b = b, a % b
+        if a == 1:
+            return step
+        step += 1
+
+
+def _kernel_py(stack, n, alpha, alpha32, out, bad_per_row):  # type: ignore[no-untyped-def]  # pragma: no cover
     """All pixels: the vectorised run-0 pass per row, then the exact procedure where needed.
 
-    Pixels with a missing date redo everything on their valid dates; complete pixels with
-    ``p(Q) < alpha`` (a change somewhere, or a fraction ``alpha`` of unchanged ones) keep run 0
-    up to its first rejection and restart after it; the others are done after run 0.
+    Pixels with a missing date redo everything on their valid dates, one by one; complete
+    pixels with ``p(Q) < alpha`` and a rejection in run 0 (a change, or a fraction of about
+    ``alpha`` of unchanged ones) keep run 0 up to that rejection and restart after it, together
+    with the row's other such pixels (``_restart_row``, vectorised over them); the others are
+    done after run 0.
     """
     k, p, ny, nx = stack.shape
     pq_out = out[3]
     cst = np.zeros(k + 1)  # j ln j - (j-1) ln(j-1), the constant of ln R_j / n per band
     for jj in range(2, k + 1):
         cst[jj] = jj * math.log(jj) - (jj - 1) * math.log(jj - 1)
-    for y in prange(ny):
+    step = _row_step(ny)
+    for i_row in prange(ny):
+        # rows in a scattered order: a thread's share of the range is spread over the image,
+        # so a block of change-heavy rows (a vehicle park) is shared by all threads
+        y = (i_row * step) % ny
         s0 = np.empty(nx)
         s1 = np.empty(nx)
         ls = np.empty(nx)
         lnq = np.empty(nx)
         bad = np.empty(nx, np.uint8)
-        _fast_row(stack, y, n, s0, s1, ls, lnq, bad, out[0])
+        hit = np.empty(nx, np.int32)
+        _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, out[0])
         _row_q_pvalues(lnq, k, p, n, s0, s1, ls, np.empty(nx))  # lnq <- p(Q), s0 <- its h
         vals = np.empty((k, p))
         idx = np.empty(k, np.int64)
@@ -380,15 +496,19 @@ def _kernel_py(stack, n, alpha, out, bad_per_row):  # type: ignore[no-untyped-de
         dr = np.empty(k + 1, np.int8)
         sums = np.empty(p)
         n_bad = 0
+        xs = np.empty(nx, np.int64)
+        nr = 0
         for x in range(nx):
             if bad[x] != 0:
                 n_bad += _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out)
                 continue
             p_q = lnq[x] if s0[x] <= 650.0 else _q_pvalue(-s0[x] / (n * _rho_q(k, n)), k, p, n)
-            if p_q >= alpha:
-                pq_out[y, x] = p_q
-            else:
-                _pixel_changed(stack, y, x, n, alpha, p_q, vals, idx, lr, dr, sums, cst, out)
+            pq_out[y, x] = p_q
+            if p_q < alpha and hit[x] >= 0:
+                xs[nr] = x
+                nr += 1
+        if nr > 0:
+            _restart_row(stack, y, xs, nr, hit, n, alpha, out)
         bad_per_row[y] = n_bad
 
 
@@ -446,6 +566,14 @@ def _as_stack(stack: Any) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
+def _ceil_f32(value: float) -> np.float32:
+    """The smallest float32 >= ``value``: for float32 ``p``, ``p < _ceil_f32(a)`` iff ``p < a``."""
+    up = np.float32(value)
+    if float(up) < value:
+        up = np.nextafter(up, np.float32(np.inf))
+    return up
+
+
 def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tuple[Any, ...]:
     k, _, ny, nx = arr.shape
     out = (
@@ -459,7 +587,7 @@ def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tu
     )
     bad_per_row = np.zeros(ny, np.int64)
     kernel = _kernel_parallel if parallel else _kernel_serial
-    kernel(arr, float(enl), float(alpha), out, bad_per_row)
+    kernel(arr, float(enl), float(alpha), _ceil_f32(alpha), out, bad_per_row)
     n_bad = int(bad_per_row.sum())
     if n_bad:
         raise InputError(
