@@ -340,6 +340,9 @@ def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out): 
     return n_bad
 
 
+_LANES = 8  # float64 lanes: one AVX-512 vector, two AVX2 ones
+
+
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
 def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """The restarts of the complete pixels ``xs[:nr]`` of row ``y``, vectorised over them.
@@ -354,32 +357,36 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
     """
     k, p = stack.shape[0], stack.shape[1]
     b_last = p - 1
-    g = np.empty((k, p, nr))  # the pixels' values, date-major, pixels contiguous
-    lx = np.empty((k, nr))  # sum_b ln x
-    sx = np.zeros((k + 1, p, nr))  # suffix sums over dates t..k-1
-    sl = np.zeros((k + 1, nr))
+    # lanes: nr rounded up to whole SIMD vectors, the extra ones copies of pixel 0 (a row has
+    # ~alpha * nx such pixels without change: a scalar remainder loop would cost as much as
+    # the vector loop)
+    nv = (nr + _LANES - 1) // _LANES * _LANES
+    g = np.empty((k, p, nv))  # the pixels' values, date-major, pixels contiguous
+    lx = np.empty((k, nv))  # sum_b ln x
+    sx = np.zeros((k + 1, p, nv))  # suffix sums over dates t..k-1
+    sl = np.zeros((k + 1, nv))
     for t in range(k):
         for b in range(p):
-            for i in range(nr):
-                g[t, b, i] = np.float64(stack[t, b, y, xs[i]])
-        for i in range(nr):
+            for i in range(nv):
+                g[t, b, i] = np.float64(stack[t, b, y, xs[i if i < nr else 0]])
+        for i in range(nv):
             lx[t, i] = _ln(g[t, 0, i] * g[t, b_last, i]) if p == 2 else _ln(g[t, 0, i])
     for t in range(k - 1, -1, -1):
         for b in range(p):
-            for i in range(nr):
+            for i in range(nv):
                 sx[t, b, i] = sx[t + 1, b, i] + g[t, b, i]
-        for i in range(nr):
+        for i in range(nv):
             sl[t, i] = sl[t + 1, i] + lx[t, i]
 
-    start = np.empty(nr, np.int64)
-    s0 = np.empty(nr)
-    s1 = np.empty(nr)
-    ls = np.empty(nr)
-    p_run = np.empty(nr)
-    count = np.empty(nr, np.int64)
-    pv_t = np.empty(nr)
-    dir_t = np.empty(nr, np.int8)
-    chg_t = np.empty(nr, np.uint8)
+    start = np.empty(nv, np.int64)
+    s0 = np.empty(nv)
+    s1 = np.empty(nv)
+    ls = np.empty(nv)
+    p_run = np.empty(nv)
+    count = np.empty(nv, np.int64)
+    pv_t = np.empty(nv)
+    dir_t = np.empty(nv, np.int8)
+    chg_t = np.empty(nv, np.uint8)
     t_first = k
     for i in range(nr):  # run 0's change, then the run after it
         x = xs[i]
@@ -400,9 +407,15 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
         ls[i] = lx[ell, i]
         p_run[i] = _suffix_q_pvalue(sx, sl, ell, i, k, p, n)
         t_first = min(t_first, ell)
+    for i in range(nr, nv):
+        start[i] = start[0]
+        s0[i] = s0[0]
+        s1[i] = s1[0]
+        ls[i] = ls[0]
+        p_run[i] = p_run[0]
     for t in range(t_first, k - 1):  # interval t tests date d = t + 1
         d = t + 1
-        for i in range(nr):  # vectorised over the pixels
+        for i in range(nv):  # vectorised over the pixels
             st = start[i]
             active = d > st
             j = float(max(d - st + 1, 2))  # images in the run, new one included
