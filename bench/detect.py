@@ -4,6 +4,7 @@
     python bench/detect.py accuracy   # held-out KIT AIS, held-out armour, DOTA examples
     python bench/detect.py all
     python bench/detect.py threshold  # choose score_min on validation frames (training side)
+    python bench/detect.py accuracy --tta   # the same with test-time flips (threshold --tta)
 
 Speed: each mode runs in a fresh subprocess so its peak resident memory (``ru_maxrss``) is its
 own. "batched" = ``batch`` tiles per ONNX Runtime call with the next batch read in a background
@@ -161,7 +162,7 @@ def accuracy(args: argparse.Namespace) -> dict:
     out = {}
     for name, kw in runs.items():
         t0 = time.perf_counter()
-        m = evaluate(args.model, threads=args.threads, **kw)  # type: ignore[arg-type]
+        m = evaluate(args.model, threads=args.threads, tta=args.tta, **kw)  # type: ignore[arg-type]
         print(f"\n## {name} ({time.perf_counter() - t0:.0f} s)\n{m.table()}", file=sys.stderr)
         out[name] = m.to_dict()
     out["dota_counts_per_image"] = dota_counts(args)
@@ -177,7 +178,7 @@ def dota_counts(args: argparse.Namespace) -> dict:
     rows = {}
     for lab in read_dataset(SHARED / "dota-examples", "dota"):
         mapped = map_classes(lab)
-        res = detect_image(lab.image_path, det, gsd_m=lab.gsd_m)
+        res = detect_image(lab.image_path, det, gsd_m=lab.gsd_m, tta=args.tta)
         true = mapped.counts()
         rows[lab.image_path.name] = {"true": true, "detected": res.counts,
                                      "true_vehicles": sum(true.values()),
@@ -210,7 +211,7 @@ def threshold(args: argparse.Namespace) -> dict:
         raise SystemExit(f"found {len(labels)} of {len(VALIDATION_FRAMES)} validation frames")
     preds = []
     for lab in labels:
-        res = detect_image(lab.image_path, det, gsd_m=0.13, score_min=0.05)
+        res = detect_image(lab.image_path, det, gsd_m=0.13, score_min=0.05, tta=args.tta)
         preds.append(Prediction(res.boxes_px, res.scores, ("object",) * len(res.scores)))
     rows = []
     for t in np.round(np.arange(0.10, 0.71, 0.025), 3):
@@ -241,6 +242,9 @@ def main() -> None:
     )
     p.add_argument("--repeat", type=int, default=3, help="runs per mode (median reported)")
     p.add_argument("--mode", default="batched")
+    p.add_argument(
+        "--tta", action="store_true", help="accuracy/threshold: test-time flips (4x inference)"
+    )
     p.add_argument("--image", default=None)
     args = p.parse_args()
     if args.what == "_child":
@@ -255,6 +259,7 @@ def main() -> None:
         report["accuracy"] = accuracy(args)
     OUT.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.gdal_cachemax_mb is None else f"-cache{args.gdal_cachemax_mb}"
+    suffix += "-tta" if args.tta else ""
     dest = OUT / f"detect-{args.what}{suffix}.json"
     dest.write_text(json.dumps(report, indent=2))
     print(f"wrote {dest}", file=sys.stderr)

@@ -643,6 +643,9 @@ def detect(
         float | None, typer.Option(help="Ground sample distance of the images, metres.")
     ] = None,
     score_min: Annotated[float | None, typer.Option(help="Minimum detection score.")] = None,
+    tta: Annotated[
+        bool, typer.Option(help="Test-time flips: higher AP, 4x the inference time.")
+    ] = False,
     png: Annotated[
         Path | None, typer.Option(help="Also draw the boxes on a PNG (one image only).")
     ] = None,
@@ -658,7 +661,7 @@ def detect(
     failures = 0
     with progress_bar("detect") as update:
         results = detect_images(
-            [str(p) for p in images], model=model, gsd_m=gsd_m, score_min=score_min
+            [str(p) for p in images], model=model, gsd_m=gsd_m, score_min=score_min, tta=tta
         )
         for i, result in enumerate(results):
             update(i + 1, len(images))
@@ -753,6 +756,9 @@ def evaluate(
     incomplete_labels: Annotated[
         bool, typer.Option(help="Labels miss objects: report recall, not precision.")
     ] = False,
+    tta: Annotated[
+        bool, typer.Option(help="Test-time flips: higher AP, 4x the inference time.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """AP50, precision, recall and count error per class on a labelled folder."""
@@ -761,7 +767,14 @@ def evaluate(
     if not 0 < iou < 1:
         raise InputError(f"--iou must lie in (0, 1), got {iou}")
     metrics = run_evaluate(
-        model, data, fmt, iou, split=split, gsd_m=gsd_m, labels_complete=not incomplete_labels
+        model,
+        data,
+        fmt,
+        iou,
+        split=split,
+        gsd_m=gsd_m,
+        labels_complete=not incomplete_labels,
+        tta=tta,
     )
     if as_json:
         _print_json(metrics.to_dict())

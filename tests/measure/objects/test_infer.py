@@ -14,7 +14,14 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from forcewatch.errors import ImageryError, InputError, ModelError
-from forcewatch.measure.objects.infer import detect_image, detect_images, plan_tiles, tile_starts
+from forcewatch.measure.objects.infer import (
+    ModelInfo,
+    detect_image,
+    detect_images,
+    plan_tiles,
+    run_model,
+    tile_starts,
+)
 from forcewatch.measure.objects.result import (
     DetectionFailure,
     DetectionResult,
@@ -104,6 +111,54 @@ def test_batched_and_tile_at_a_time_give_the_same_result(
     b = detect_image(img, square_model, tile_px=64, overlap_px=16, batch=1, prefetch=False)
     np.testing.assert_array_equal(a.boxes_px, b.boxes_px)
     np.testing.assert_array_equal(a.scores, b.scores)
+
+
+class _CentroidDetector:
+    """A flip-equivariant stand-in for a model with real centre offsets: per 4 px cell, heat =
+    mean red / 255, ``dx, dy`` = the red-weighted centroid within the cell (0..1, 0.5 when
+    empty), ``w, h`` = the cell's red sum."""
+
+    stride = 4
+
+    def run(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n, _, h, w = images.shape
+        s = self.stride
+        red = images[:, 0].reshape(n, h // s, s, w // s, s)
+        total = red.sum(axis=(2, 4))
+        pos = (np.arange(s) + 0.5) / s
+        safe = np.where(total > 0, total, 1.0)
+        dx = np.where(total > 0, (red.sum(axis=2) * pos).sum(axis=-1) / safe, 0.5)
+        dy = np.where(total > 0, (red.sum(axis=4) * pos[:, None]).sum(axis=2) / safe, 0.5)
+        heat = (total / (s * s * 255.0))[:, None]
+        return heat.astype(np.float32), np.stack([dx, dy, total, total], 1).astype(np.float32)
+
+
+def test_flip_tta_maps_flipped_outputs_back_onto_the_tile() -> None:
+    # for an equivariant model the mean over the flips equals the plain output, but only if
+    # every flipped map and its centre offsets are mapped back correctly
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 255, (2, 3, 32, 48)).astype(np.float32)
+    images[:, :, :, 40:] = 0.0  # zero padding on one side, as an edge tile has
+    det = _CentroidDetector()
+    heat, box = run_model(det, images)  # type: ignore[arg-type]
+    heat_t, box_t = run_model(det, images, tta=True)  # type: ignore[arg-type]
+    assert not np.allclose(box[:, 0], 0.5)  # the offsets are not trivially symmetric
+    np.testing.assert_allclose(heat_t, heat, rtol=1e-5)
+    np.testing.assert_allclose(box_t, box, rtol=1e-5, atol=1e-5)
+
+
+def test_detect_with_tta_finds_the_same_objects_and_uses_the_tta_threshold(
+    tmp_path: Path, square_model: Path
+) -> None:
+    origins = [(12, 12), (52, 8), (120, 100)]
+    img = _png(tmp_path / "t.png", squares_image(200, 150, origins))
+    plain = detect_image(img, square_model, tile_px=64, overlap_px=16)
+    flips = detect_image(img, square_model, tile_px=64, overlap_px=16, tta=True)
+    np.testing.assert_allclose(_sorted(flips), _sorted(plain))
+    assert flips.params["tta"] is True and flips.params["score_min"] == 0.9
+    meta = json.loads(square_model.with_suffix(".json").read_text())
+    info = ModelInfo.from_metadata({**meta, "score_min_tta": 0.8}, "squares")
+    assert info.score_min_tta == 0.8 and ModelInfo.from_metadata(meta, "s").score_min_tta is None
 
 
 def test_gsd_given_rescales_to_model_gsd_and_boxes_return_in_image_pixels(

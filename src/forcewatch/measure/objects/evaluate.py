@@ -241,6 +241,7 @@ def evaluate(
     class_agnostic: bool = False,
     threads: int | None = None,
     tile_px: int | None = None,
+    tta: bool = False,
 ) -> Metrics:
     """Run ``model`` (path, ``Detector`` or None for the shipped one) on a labelled folder and
     compute ``Metrics``.
@@ -250,9 +251,10 @@ def evaluate(
     ``object_length_m``: estimate each image's GSD from its labelled boxes instead (for
     screenshots of unknown scale; this uses the labels' scale, so say so when reporting).
     ``labels_complete=False``: only recall is meaningful. ``class_agnostic``: every class is
-    renamed ``object`` before matching (recall regardless of class)."""
+    renamed ``object`` before matching (recall regardless of class). ``tta``: test-time
+    flips (see ``detect_image``)."""
     from forcewatch.measure.objects.data import estimate_gsd_m
-    from forcewatch.measure.objects.infer import detect_image, load_model
+    from forcewatch.measure.objects.infer import default_score_min, detect_image, load_model
 
     det = load_model(model, threads=threads)
     labels = [map_classes(lab, class_map) for lab in read_dataset(data_dir, fmt)]
@@ -261,14 +263,19 @@ def evaluate(
         if held is None:
             raise InputError(f"model {det.info.name} records no split for {Path(data_dir).name}")
         labels = [lab for lab in labels if (lab.image_path.name in held) == (split == "heldout")]
-    score = det.info.score_min if score_min is None else score_min
+    score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
     for lab in labels:
         gsd = gsd_m if gsd_m is not None else lab.gsd_m
         if object_length_m is not None:
             gsd = estimate_gsd_m(lab, object_length_m) or gsd
         res = detect_image(
-            lab.image_path, det, gsd_m=gsd, score_min=min(AP_SCORE_MIN, score), tile_px=tile_px
+            lab.image_path,
+            det,
+            gsd_m=gsd,
+            score_min=min(AP_SCORE_MIN, score),
+            tile_px=tile_px,
+            tta=tta,
         )
         preds.append(
             Prediction(res.boxes_px, res.scores, tuple(res.class_names[i] for i in res.class_ids))
