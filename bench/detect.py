@@ -7,8 +7,10 @@
     python bench/detect.py accuracy --tta   # the same with test-time flips (threshold --tta)
 
 Speed: each mode runs in a fresh subprocess so its peak resident memory (``ru_maxrss``) is its
-own. "batched" = ``batch`` tiles per ONNX Runtime call with the next batch read in a background
-thread; "tile" = one tile per call, reads and inference strictly alternating. The synthetic
+own. "batched" = tiles read ``batch`` at a time (the next batch in a background thread) and run
+one per single-threaded session on ``workers`` sessions in parallel (default: one per CPU);
+"tile" = one tile per call of one session using ``--threads`` threads, reads and inference
+strictly alternating. The synthetic
 image (cached under bench/out/) is at the model's GSD, so no resampling happens.
 
 Accuracy needs ../shared/data (or FORCEWATCH_SHARED_DATA); see docs/detection.md for the split.
@@ -83,12 +85,18 @@ def _child(args: argparse.Namespace) -> None:
     batched = args.mode == "batched"
     t0 = time.perf_counter()
     res = detect_image(
-        args.image, det, tile_px=args.tile, batch=args.batch if batched else 1, prefetch=batched
+        args.image,
+        det,
+        tile_px=args.tile,
+        batch=args.batch if batched else 1,
+        prefetch=batched,
+        workers=args.workers if batched else 1,
     )
     wall = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"mode": args.mode, "wall_s": wall, "detections": len(res),
-                      "tiles": res.params["tiles"], "peak_rss_mb": peak_mb}))  # fmt: skip
+                      "tiles": res.params["tiles"], "workers": res.params["workers"],
+                      "peak_rss_mb": peak_mb}))  # fmt: skip
 
 
 def speed(args: argparse.Namespace) -> dict:
@@ -108,6 +116,8 @@ def speed(args: argparse.Namespace) -> dict:
             cmd = [sys.executable, __file__, "_child", "--mode", mode, "--image", str(image)]
             cmd += ["--batch", str(args.batch), "--tile", str(args.tile)]
             cmd += ["--threads", str(args.threads)]
+            if args.workers is not None:
+                cmd += ["--workers", str(args.workers)]
             if args.model:
                 cmd += ["--model", args.model]
             env = dict(os.environ)
@@ -127,7 +137,8 @@ def speed(args: argparse.Namespace) -> dict:
         rows.append({"mode": mode, "wall_s_median": median,
                      "wall_s_all": walls, "mpix_per_s_median": args.size**2 / 1e6 / median,
                      "peak_rss_mb_max": max(r["peak_rss_mb"] for r in rs),
-                     "detections": rs[0]["detections"], "tiles": rs[0]["tiles"]})  # fmt: skip
+                     "detections": rs[0]["detections"], "tiles": rs[0]["tiles"],
+                     "workers": rs[0]["workers"]})  # fmt: skip
         print(f"{mode}: median {rows[-1]['mpix_per_s_median']:.2f} MP/s", file=sys.stderr)
     return {
         "image_px": [args.size, args.size], "gsd_m": gsd, "tile_px": args.tile,
@@ -242,6 +253,12 @@ def main() -> None:
     )
     p.add_argument("--repeat", type=int, default=3, help="runs per mode (median reported)")
     p.add_argument("--mode", default="batched")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="speed, batched mode: single-threaded sessions sharing the tiles (default: CPUs)",
+    )
     p.add_argument(
         "--tta", action="store_true", help="accuracy/threshold: test-time flips (4x inference)"
     )

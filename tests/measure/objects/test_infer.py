@@ -161,6 +161,25 @@ def test_detect_with_tta_finds_the_same_objects_and_uses_the_tta_threshold(
     assert info.score_min_tta == 0.8 and ModelInfo.from_metadata(meta, "s").score_min_tta is None
 
 
+def test_parallel_sessions_give_the_result_of_one_session(
+    tmp_path: Path, square_model: Path
+) -> None:
+    rng = np.random.default_rng(1)
+    grid = [(x, y) for x in range(0, 280, 20) for y in range(0, 200, 20)]
+    origins = [grid[i] for i in rng.choice(len(grid), 40, replace=False)]
+    img = _png(tmp_path / "p.png", squares_image(300, 220, origins))
+    one = detect_image(img, square_model, tile_px=64, overlap_px=16, batch=5, workers=1)
+    for workers, tta in [(2, False), (3, False), (3, True)]:  # 3 does not divide a batch of 5
+        res = detect_image(
+            img, square_model, tile_px=64, overlap_px=16, batch=5, workers=workers, tta=tta
+        )
+        assert res.params["workers"] == workers and res.params["tiles"] > 5
+        np.testing.assert_allclose(_sorted(res), _sorted(one))
+        np.testing.assert_allclose(np.sort(res.scores), np.sort(one.scores), rtol=1e-6)
+    with pytest.raises(InputError, match="workers"):
+        detect_image(img, square_model, workers=0)
+
+
 def test_gsd_given_rescales_to_model_gsd_and_boxes_return_in_image_pixels(
     tmp_path: Path, square_model: Path
 ) -> None:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,6 +90,24 @@ class Detector:
         ``(n, 4, h/s, w/s)``."""
         heat, box = self.session.run(self.output_names, {self.input_name: images})
         return heat, box
+
+    def replicas(self, n: int) -> list[Detector]:
+        """``n`` single-threaded copies of this detector (created once, then reused), for
+        data-parallel inference: on CPU, one tile per core on separate sessions runs ~1.4x
+        faster than one session spreading each tile over the cores (measured: 7.2 vs 10.0 ms
+        per 512 px tile on 2 cores; the small layers of a compact model leave intra-op threads
+        waiting on each other)."""
+        import onnxruntime as ort
+
+        made: list[Detector] = self.__dict__.setdefault("_replicas", [])
+        while len(made) < n:
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 3
+            opts.intra_op_num_threads = 1
+            opts.inter_op_num_threads = 1
+            session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+            made.append(Detector(self.path, session, self.info))
+        return made[:n]
 
 
 #: Test-time augmentation: the three flips run besides the tile itself, as numpy axes of an
@@ -302,6 +323,7 @@ def detect_image(
     prefetch: bool = True,
     threads: int | None = None,
     tta: bool = False,
+    workers: int | None = None,
 ) -> DetectionResult:
     """Detect objects in one image (GeoTIFF or any GDAL raster, PNG, JPEG) of any size.
 
@@ -313,7 +335,9 @@ def detect_image(
     final class-agnostic merge, ``bands`` (1-based RGB band numbers), ``prefetch`` (read the
     next batch while the model runs), ``threads`` (ONNX Runtime threads), ``tta``: test-time
     flips (``run_model``; 4x the inference time, higher AP; ``score_min`` then defaults to the
-    model's ``score_min_tta`` when it records one).
+    model's ``score_min_tta`` when it records one), ``workers``: single-threaded model
+    sessions that share each batch, one tile at a time each (default: the CPU count when
+    ``batch > 1``, else 1; 1 runs every batch on the loaded session and its ``threads``).
 
     Raises ``ImageryError`` (unreadable, empty, corrupt image), ``ModelError``, ``InputError``
     (bad parameters).
@@ -325,6 +349,10 @@ def detect_image(
     if overlap_px is None:
         overlap_px = min(DEFAULT_OVERLAP_PX, tile // 4)
     _check_params(tile, overlap_px, batch, score, info.multiple_px)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, batch) if batch > 1 else 1
+    elif workers < 1:
+        raise InputError(f"workers={workers} must be at least 1")
     if gsd_m is not None and not gsd_m > 0:
         raise InputError(f"gsd_m={gsd_m} must be positive (metres per pixel)")
     src = open_image(path, bands)
@@ -333,7 +361,7 @@ def detect_image(
         scale = image_gsd / info.gsd_m if image_gsd and info.gsd_m else 1.0
         plan = plan_tiles(src.width_px, src.height_px, scale, tile, overlap_px, info.stride_px)
         boxes, scores, classes = _run_tiles(
-            det, src, plan, tile, batch, score, scale, prefetch, tta
+            det, src, plan, tile, batch, score, scale, prefetch, tta, workers
         )
     finally:
         src.close()
@@ -363,6 +391,7 @@ def detect_image(
             "nms_iou": nms_iou,
             "tiles": len(plan),
             "tta": tta,
+            "workers": workers,
         },  # fmt: skip
     )
 
@@ -377,16 +406,47 @@ def _run_tiles(
     scale: float,
     prefetch: bool,
     tta: bool = False,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run every tile of ``plan``; boxes in image pixels, each owned by one tile."""
+    """Run every tile of ``plan``; boxes in image pixels, each owned by one tile.
+
+    Tiles are read ``batch`` at a time (the next batch in a background thread when
+    ``prefetch``). With ``workers == 1`` each batch is one call of the loaded session. With
+    more, every tile goes to a pool of single-threaded sessions (``Detector.replicas``), up to
+    two batches in flight, and tiles are decoded in order as they come back, so the sessions
+    never wait for the decoding or for each other."""
     groups = [plan[i : i + batch] for i in range(0, len(plan), batch)]
-    all_boxes, all_scores, all_classes = [], [], []
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def keep(item: tuple, heat: np.ndarray, box: np.ndarray) -> None:
+        t, xc, yc = item
+        bx, sc, cl = decode_heatmap(heat, box, det.info.stride_px, score_min)
+        fx, fy = t.width / t.out_w, t.height / t.out_h
+        bx = bx * np.array([fx, fy, fx, fy]) + np.array([t.col_off, t.row_off] * 2)
+        cx, cy = (bx[:, 0] + bx[:, 2]) / 2, (bx[:, 1] + bx[:, 3]) / 2
+        # centres in the zero padding beyond the image are not objects
+        inside = (cx >= 0) & (cx < src.width_px) & (cy >= 0) & (cy < src.height_px)
+        cx, cy = cx * scale, cy * scale
+        own = inside & (cx >= xc[0]) & (cx < xc[1]) & (cy >= yc[0]) & (cy < yc[1])
+        found.append((bx[own], sc[own], cl[own]))
+
+    def read(group: list) -> np.ndarray:
+        return _read_batch(src, [t for t, _, _ in group], tile_px)
+
     pool = ThreadPoolExecutor(max_workers=1) if prefetch else None
+    infer_pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    idle = list(det.replicas(workers)) if infer_pool is not None else []
+    local = threading.local()
+
+    def run_one(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        runner = getattr(local, "runner", None)
+        if runner is None:  # each pool thread takes a session of its own, once
+            runner = local.runner = idle.pop()
+        heat, box = run_model(runner, image, tta)
+        return heat[0], box[0]
+
+    in_flight: deque[tuple[tuple, Future[tuple[np.ndarray, np.ndarray]]]] = deque()
     try:
-
-        def read(group: list) -> np.ndarray:
-            return _read_batch(src, [t for t, _, _ in group], tile_px)
-
         pending: Future[np.ndarray] | None = pool.submit(read, groups[0]) if pool else None
         for k, group in enumerate(groups):
             if pool is not None and pending is not None:
@@ -394,27 +454,31 @@ def _run_tiles(
                 pending = pool.submit(read, groups[k + 1]) if k + 1 < len(groups) else None
             else:
                 images = read(group)
-            heat, box = run_model(det, images, tta)
-            for (t, xc, yc), h, b in zip(group, heat, box, strict=True):
-                bx, sc, cl = decode_heatmap(h, b, det.info.stride_px, score_min)
-                fx, fy = t.width / t.out_w, t.height / t.out_h
-                bx = bx * np.array([fx, fy, fx, fy]) + np.array([t.col_off, t.row_off] * 2)
-                cx, cy = (bx[:, 0] + bx[:, 2]) / 2, (bx[:, 1] + bx[:, 3]) / 2
-                # centres in the zero padding beyond the image are not objects
-                inside = (cx >= 0) & (cx < src.width_px) & (cy >= 0) & (cy < src.height_px)
-                cx, cy = cx * scale, cy * scale
-                own = inside & (cx >= xc[0]) & (cx < xc[1]) & (cy >= yc[0]) & (cy < yc[1])
-                all_boxes.append(bx[own])
-                all_scores.append(sc[own])
-                all_classes.append(cl[own])
+            if infer_pool is None:
+                heat, box = run_model(det, images, tta)
+                for item, h, b in zip(group, heat, box, strict=True):
+                    keep(item, h, b)
+                continue
+            for i, item in enumerate(group):
+                in_flight.append((item, infer_pool.submit(run_one, images[i : i + 1])))
+            while len(in_flight) > batch:
+                item, fut = in_flight.popleft()
+                keep(item, *fut.result())
+        while in_flight:
+            item, fut = in_flight.popleft()
+            keep(item, *fut.result())
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4))
+        if infer_pool is not None:
+            infer_pool.shutdown(wait=True, cancel_futures=True)
+    if not found:
+        return np.zeros((0, 4)), np.zeros(0, np.float32), np.zeros(0, np.int64)
+    boxes = np.concatenate([f[0] for f in found])
     boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, src.width_px)
     boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, src.height_px)
-    scores = np.concatenate(all_scores) if all_scores else np.zeros(0, np.float32)
-    classes = np.concatenate(all_classes) if all_classes else np.zeros(0, np.int64)
+    scores = np.concatenate([f[1] for f in found])
+    classes = np.concatenate([f[2] for f in found])
     return boxes, scores, classes
 
 
