@@ -60,8 +60,9 @@ def _window_copy(href: str, bounds_4326: tuple[float, float, float, float], fold
 
 def measure_objects_unit(unit: Unit, model: str | None = None) -> UnitResult:
     """Detect objects in each sharp image of a site; count them in the site and its ring."""
-    from forcewatch.measure.objects import detect_image
+    from forcewatch.measure.objects import detect_image, load_model
 
+    detector = load_model(model)  # once per unit: its sessions are reused across scenes
     grid = grid_for_site(unit.site, unit.params.res_m, unit.params.margin_km)
     footprint = to_crs(Polygon.from_bounds(*grid.bounds), CRS.from_user_input(grid.crs), True)
     ring = ring_polygon(unit.site, unit.params.ring_km)
@@ -71,7 +72,7 @@ def measure_objects_unit(unit: Unit, model: str | None = None) -> UnitResult:
         try:
             with tempfile.TemporaryDirectory(prefix="fw-det-") as tmp:
                 path = _window_copy(ref.href, footprint.bounds, Path(tmp))
-                result = detect_image(path, model=model)
+                result = detect_image(path, model=detector)
         except (ImageryError, ModelError):
             continue
         rows += _count_rows(ref, result, unit, ring)
