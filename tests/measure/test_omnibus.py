@@ -217,6 +217,36 @@ def test_agrees_with_a_straightforward_reference_including_missing_dates(pols: i
             assert res.last[y, x] == (where[-1] if len(where) else -1)
 
 
+def test_agrees_with_the_reference_on_random_short_stacks_with_many_changes() -> None:
+    # 2-7 dates, one or two bands, up to three changes per row, an occasional gap, and alpha
+    # up to 0.2 (many restarts, several per pixel): every pixel as the literal procedure
+    rng = np.random.default_rng(7)
+    most = 0
+    for _ in range(20):
+        k, pols, ny, nx = int(rng.integers(2, 8)), int(rng.integers(1, 3)), 4, 9
+        mean = np.full((k, pols, ny, nx), 0.2)
+        for _ in range(3):
+            row = int(rng.integers(0, ny))
+            mean[int(rng.integers(1, k)) :, :, row] *= float(rng.choice([0.1, 0.3, 4.0, 10.0]))
+        stack = _speckle(rng, mean)
+        if rng.random() < 0.5:
+            t, y, x = int(rng.integers(0, k)), int(rng.integers(0, ny)), int(rng.integers(0, nx))
+            stack[t, 0, y, x] = np.nan
+        alpha = float(rng.choice([0.01, 0.05, 0.2]))
+        res = sequential_omnibus(stack, ENL, alpha)
+        most = max(most, int(res.count.max()))
+        for y in range(ny):
+            for x in range(nx):
+                p_ref, ch_ref, dir_ref, _ = _ref_pixel(stack[:, :, y, x], ENL, alpha)
+                got = res.p_values[:, y, x]
+                np.testing.assert_array_equal(np.isnan(got), np.isnan(p_ref))
+                ok = ~np.isnan(p_ref)
+                np.testing.assert_allclose(got[ok], p_ref[ok], rtol=1e-5, atol=1e-30)
+                np.testing.assert_array_equal(res.changes[:, y, x], ch_ref)
+                np.testing.assert_array_equal(res.direction[:, y, x], dir_ref)
+    assert most >= 3  # some pixel restarted at least twice
+
+
 def test_chunked_dask_entry_equals_in_memory_result() -> None:
     rng = np.random.default_rng(5)
     mean = np.full((8, 2, 70, 90), 0.1)
