@@ -10,20 +10,23 @@ from affine import Affine
 from PIL import Image
 from pyproj import Transformer
 
+from forcewatch.analysis import SarParams
+from forcewatch.config import ProjectConfig, load_project
 from forcewatch.pipeline import analyze, import_sites, ingest, init_project
 from forcewatch.sites import Site, circle_polygon
 from forcewatch.store import repo
 from forcewatch.store.db import open_store
+from tests.measure.objects.conftest import build_square_model, squares_image
 
 LON, LAT = 32.25, 52.74
 GSD_M = 0.13  # KIT AIS nominal ground sample distance
 
 
-def _georeference(rgb: np.ndarray, path: Path, day: str) -> None:
-    """Write an RGB array as a GeoTIFF centred on (LON, LAT) in UTM 36N at GSD_M."""
+def _georeference(rgb: np.ndarray, path: Path, day: str, gsd_m: float = GSD_M) -> None:
+    """Write an RGB array as a GeoTIFF centred on (LON, LAT) in UTM 36N at ``gsd_m``."""
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:32636", always_xy=True).transform(LON, LAT)
     h, w = rgb.shape[:2]
-    transform = Affine(GSD_M, 0, x - w * GSD_M / 2, 0, -GSD_M, y + h * GSD_M / 2)
+    transform = Affine(gsd_m, 0, x - w * gsd_m / 2, 0, -gsd_m, y + h * gsd_m / 2)
     profile = dict(
         driver="GTiff",
         width=w,
@@ -94,3 +97,36 @@ def test_cars_in_a_held_out_kit_image_are_counted_in_the_site(
     assert 0.25 * labelled <= values["vehicles"] <= 1.5 * labelled
     assert len(dets) == values["vehicles"] + values["aircraft"]
     assert all(wkt and wkt.startswith("POLYGON") for _, wkt in dets)
+
+
+def test_the_project_detector_settings_are_used(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project.root / "models").mkdir()
+    build_square_model(project.root / "models" / "squares.onnx")
+    config = project.root / "forcewatch.yaml"
+    text = config.read_text()
+    assert "  model: null" in text and "  tta: false" in text
+    text = text.replace("  model: null", '  model: "models/squares.onnx"')
+    config.write_text(text.replace("  tta: false", "  tta: true"))
+    project = load_project(project.root)
+    params = SarParams.from_config(project.config, project.root)
+    assert params.detector_tta and params.detector_model == str(
+        (project.root / "models" / "squares.onnx").resolve()
+    )
+    defaults = SarParams.from_config(load_project(_project(tmp_path / "b").root).config)
+    assert params.digest() != defaults.digest()
+    # a project of defaults hashes as before detector settings existed: stored rows stay valid
+    assert SarParams.from_config(ProjectConfig()).digest() == "0435874c6ccf43fe"
+
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    origins = [(x, y) for x in range(150, 450, 60) for y in (200, 300, 400)]  # 15 squares
+    rgb = squares_image(600, 600, origins, size_px=24)  # 6 m at the model's 0.25 m
+    _georeference(rgb, folder / "squares.tif", "2022-02-21", gsd_m=0.25)
+    assert ingest(project, [folder]).new == 1
+    summary = analyze(project)
+    assert summary.units_measured == 1 and not summary.failures
+    meas, dets = _stored(project)
+    values = dict(zip(meas["metric"], meas["value"], strict=True))
+    assert values["vehicles"] == len(origins)
+    assert {name for name, _ in dets} == {"vehicle"}  # the square model's class, not the shipped

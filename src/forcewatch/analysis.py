@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -48,9 +49,15 @@ class SarParams:
     ring_km: float
     margin_km: float
     units: str
+    detector_model: str | None = None  # absolute .onnx path; None = the shipped detector
+    detector_tta: bool = False
 
     @classmethod
-    def from_config(cls, cfg: ProjectConfig) -> SarParams:
+    def from_config(cls, cfg: ProjectConfig, root: Path | None = None) -> SarParams:
+        """The parameters of a project; a relative detector path is taken from ``root``."""
+        model = cfg.detection.model
+        if model is not None and root is not None and not Path(model).is_absolute():
+            model = str((root / model).resolve())
         return cls(
             enl=cfg.sar.enl,
             alpha=cfg.sar.alpha,
@@ -62,10 +69,18 @@ class SarParams:
             ring_km=cfg.sites.ring_km,
             margin_km=cfg.sites.margin_km,
             units=cfg.imagery.sar_units,
+            detector_model=model,
+            detector_tta=cfg.detection.tta,
         )
 
     def digest(self) -> str:
-        text = json.dumps({**asdict(self), "version": ANALYSIS_VERSION}, sort_keys=True)
+        """Hash of the parameters; detector settings at their defaults are left out, so the
+        digests (and stored rows) of projects from before those settings stay valid."""
+        values = asdict(self)
+        for key in ("detector_model", "detector_tta"):
+            if not values[key]:
+                del values[key]
+        text = json.dumps({**values, "version": ANALYSIS_VERSION}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -151,7 +166,7 @@ def measure(unit: Unit) -> UnitResult:
     if unit.geometry_key == "hr":
         from forcewatch.analysis_objects import measure_objects_unit
 
-        return measure_objects_unit(unit)
+        return measure_objects_unit(unit, unit.params.detector_model, unit.params.detector_tta)
     return UnitResult(measure_unit(unit), [])
 
 

@@ -58,8 +58,9 @@ def _window_copy(href: str, bounds_4326: tuple[float, float, float, float], fold
     return out
 
 
-def measure_objects_unit(unit: Unit, model: str | None = None) -> UnitResult:
-    """Detect objects in each sharp image of a site; count them in the site and its ring."""
+def measure_objects_unit(unit: Unit, model: str | None = None, tta: bool = False) -> UnitResult:
+    """Detect objects in each sharp image of a site; count them in the site and its ring.
+    ``model``: a detector .onnx (None: the shipped one); ``tta``: test-time flips."""
     from forcewatch.measure.objects import detect_image, load_model
 
     detector = load_model(model)  # once per unit: its sessions are reused across scenes
@@ -72,7 +73,7 @@ def measure_objects_unit(unit: Unit, model: str | None = None) -> UnitResult:
         try:
             with tempfile.TemporaryDirectory(prefix="fw-det-") as tmp:
                 path = _window_copy(ref.href, footprint.bounds, Path(tmp))
-                result = detect_image(path, model=detector)
+                result = detect_image(path, model=detector, tta=tta)
         except (ImageryError, ModelError):
             continue
         rows += _count_rows(ref, result, unit, ring)

@@ -133,6 +133,16 @@ class AlertSettings(_Strict):
     dashboard_url: str = "http://127.0.0.1:8000"
 
 
+class DetectionSettings(_Strict):
+    """Object detection in sharp images during ``analyze``."""
+
+    model: str | None = Field(
+        default=None,
+        description="a detector .onnx (relative to the project folder); null = the shipped one",
+    )
+    tta: bool = Field(default=False, description="test-time flips: higher AP, 4x the time")
+
+
 class ProjectConfig(_Strict):
     """The whole of ``forcewatch.yaml``."""
 
@@ -144,6 +154,7 @@ class ProjectConfig(_Strict):
     imagery: ImagerySettings = Field(default_factory=ImagerySettings)
     sar: SarSettings = Field(default_factory=SarSettings)
     assess: AssessSettings = Field(default_factory=AssessSettings)
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
     stac: list[StacSource] = Field(default_factory=list)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
@@ -286,6 +297,9 @@ assess:
   min_valid_fraction: 0.5
   equivalence_margin: 0.25
   confidence: 0.95
+detection:
+  model: null               # a detector .onnx (relative to this folder); null = the shipped one
+  tta: false                # test-time flips: higher AP, 4x the detection time
 stac: []
 alerts:
   channels: []

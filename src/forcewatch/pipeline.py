@@ -177,7 +177,7 @@ def analyze(
     """Measure every (site, geometry) unit not yet stored, one task per unit on the engine."""
     store = store_for(project)
     summary = AnalyzeSummary()
-    params = SarParams.from_config(project.config)
+    params = SarParams.from_config(project.config, project.root)
     try:
         sites = repo.list_sites(store, site_names)
         if site_names and len(sites) != len(set(site_names)):
