@@ -1,4 +1,5 @@
-"""`analyze` survives a kill mid-run: the re-run resumes and equals an uninterrupted run."""
+"""`analyze` survives a kill mid-run: the re-run resumes and equals an uninterrupted run; after a
+parameter change it replaces the stored rows instead of adding to them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from forcewatch.config import load_project
 from forcewatch.pipeline import analyze, ingest
 from forcewatch.store import repo
 from forcewatch.store.db import open_store
@@ -71,3 +73,27 @@ def test_kill_mid_run_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     b = got.drop(columns="scene_id").sort_values(keys).reset_index(drop=True)
     assert not b.duplicated(keys).any()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_parameter_change_replaces_the_stored_measurements(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    first = analyze(project)
+    before = _measurements(project)
+    config = project.root / "forcewatch.yaml"
+    config.write_text(config.read_text().replace("  enl: 4.4", "  enl: 3.0"))
+    project = load_project(project.root)
+    second = analyze(project)
+    after = _measurements(project)
+    assert second.units_measured == first.units_measured > 0  # new parameters: all redone
+    assert len(after) == len(before)  # replaced, not added beside the old rows
+    assert not after.duplicated(["site", "geometry_key", "scene_id", "metric"]).any()
+    store = open_store(project.store_url)
+    try:
+        hashes = set(repo.measurements_frame(store)["params_hash"])
+    finally:
+        store.dispose()
+    assert len(hashes) == 1
+    changed = after["value"].to_numpy() != before["value"].to_numpy()
+    assert changed.any()  # the ENL enters the change statistics
+    assert analyze(project).units_measured == 0  # and a third run has nothing to do

@@ -274,13 +274,16 @@ def write_unit(
     """Replace a (site, geometry) unit's measurements with ``rows`` (and, for sharp images,
     its detections) in the caller's transaction.
 
+    Every earlier unit of the same (site, geometry) goes, whatever its parameters: after a
+    parameter change the site's rows are those of the new parameters only (rows of two
+    parameter sets side by side would be averaged into one series).
+
     Each row has scene_id, acquired_utc, metric, value; each detection site_id, scene_id,
     image_href, acquired_utc, class_name, score, bbox_px, geometry_wkt.
     """
     old = select(t.analysis_units.c.unit_key).where(
         t.analysis_units.c.site_id == site_id,
         t.analysis_units.c.geometry_key == geometry_key,
-        t.analysis_units.c.params_hash == params_hash,
     )
     old_keys = [r.unit_key for r in conn.execute(old)]
     if old_keys:
