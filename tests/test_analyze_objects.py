@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from affine import Affine
 from PIL import Image
@@ -12,6 +13,7 @@ from pyproj import Transformer
 
 from forcewatch.analysis import SarParams
 from forcewatch.config import ProjectConfig, load_project
+from forcewatch.errors import ConfigError
 from forcewatch.pipeline import analyze, import_sites, ingest, init_project
 from forcewatch.sites import Site, circle_polygon
 from forcewatch.store import repo
@@ -114,7 +116,17 @@ def test_the_project_detector_settings_are_used(tmp_path: Path) -> None:
         (project.root / "models" / "squares.onnx").resolve()
     )
     defaults = SarParams.from_config(load_project(_project(tmp_path / "b").root).config)
-    assert params.digest() != defaults.digest()
+    assert params.digest("hr") != defaults.digest("hr")
+    assert params.digest("s1:ro021") == defaults.digest("s1:ro021")  # radar units unaffected
+    # the hash follows the model's content, not its path: a moved project keeps it
+    moved = tmp_path / "moved"
+    (moved / "models").mkdir(parents=True)
+    (moved / "models" / "squares.onnx").write_bytes(
+        (project.root / "models" / "squares.onnx").read_bytes()
+    )
+    assert SarParams.from_config(project.config, moved).digest("hr") == params.digest("hr")
+    with pytest.raises(ConfigError, match="detection.model"):
+        SarParams.from_config(project.config, tmp_path / "nowhere")
     # a project of defaults hashes as before detector settings existed: stored rows stay valid
     assert SarParams.from_config(ProjectConfig()).digest() == "0435874c6ccf43fe"
 

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import ndimage
 
 from forcewatch.config import ProjectConfig
-from forcewatch.errors import ImageryError
+from forcewatch.errors import ConfigError, ImageryError
 from forcewatch.imagery.load import SiteGrid, grid_for_site, read_on_grid, site_masks
 from forcewatch.sites import Site
 from forcewatch.store.repo import StoredSite
@@ -51,13 +51,25 @@ class SarParams:
     units: str
     detector_model: str | None = None  # absolute .onnx path; None = the shipped detector
     detector_tta: bool = False
+    detector_sha256: str | None = None  # of the model file: what the hash of sharp units uses
 
     @classmethod
     def from_config(cls, cfg: ProjectConfig, root: Path | None = None) -> SarParams:
-        """The parameters of a project; a relative detector path is taken from ``root``."""
-        model = cfg.detection.model
-        if model is not None and root is not None and not Path(model).is_absolute():
-            model = str((root / model).resolve())
+        """The parameters of a project; a relative detector path is taken from ``root``.
+        Raises ``ConfigError`` when ``detection.model`` names no readable file."""
+        model, sha = cfg.detection.model, None
+        if model is not None:
+            path = Path(model)
+            if root is not None and not path.is_absolute():
+                path = root / path
+            try:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                raise ConfigError(
+                    f"detection.model: cannot read {path} ({exc.strerror}); give an .onnx "
+                    "path relative to the project folder, or null for the shipped detector"
+                ) from exc
+            model = str(path.resolve())
         return cls(
             enl=cfg.sar.enl,
             alpha=cfg.sar.alpha,
@@ -71,14 +83,18 @@ class SarParams:
             units=cfg.imagery.sar_units,
             detector_model=model,
             detector_tta=cfg.detection.tta,
+            detector_sha256=sha,
         )
 
-    def digest(self) -> str:
-        """Hash of the parameters; detector settings at their defaults are left out, so the
-        digests (and stored rows) of projects from before those settings stay valid."""
+    def digest(self, geometry_key: str | None = None) -> str:
+        """Hash of the parameters of a unit of ``geometry_key``. The detector settings count
+        for sharp-image units (``"hr"``) only, by the model file's content (not its path: a
+        moved project keeps its hash), and only when not at their defaults, so the hashes
+        (and stored rows) of projects from before those settings stay valid."""
         values = asdict(self)
-        for key in ("detector_model", "detector_tta"):
-            if not values[key]:
+        del values["detector_model"]
+        for key in ("detector_tta", "detector_sha256"):
+            if geometry_key != "hr" or not values[key]:
                 del values[key]
         text = json.dumps({**values, "version": ANALYSIS_VERSION}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -115,7 +131,7 @@ def plan_units(
     """Every (site, geometry) unit with at least ``min_scenes`` scenes, in a stable order."""
     if scenes.empty:
         return []
-    phash = params.digest()
+    phash = params.digest(sensor)
     by_id = {s.id: s for s in sites}
     units = []
     sel = scenes[(scenes["sensor"] == sensor) & scenes["site_id"].isin(list(by_id))]

@@ -108,6 +108,35 @@ def test_unit_rewrite_replaces_rows_without_duplicates(store: Store) -> None:
     assert repo.done_units(store) == {"k2"}
 
 
+def test_rewriting_a_sharp_unit_drops_the_detections_of_its_old_scenes(store: Store) -> None:
+    site_id = _seed(store)
+
+    def detection(i: int) -> dict:
+        return dict(
+            site_id=site_id,
+            scene_id=f"scene{i}",
+            image_href=f"/data/s{i}.tif",
+            acquired_utc=datetime(2022, 1, 1 + i, 4, tzinfo=UTC),
+            class_name="small-vehicle",
+            score=0.9,
+            bbox_px=[0.0, 0.0, 4.0, 2.0],
+            geometry_wkt="POINT (32 52)",
+        )
+
+    unit = dict(site_id=site_id, geometry_key="hr", run_id=None)
+    with store.begin() as conn:
+        repo.write_unit(
+            conn, unit_key="k1", params_hash="p1", rows=_rows(2), detections=[detection(0)], **unit
+        )
+    assert repo.count_rows(store, "detections") == 1
+    # other parameters; scene 0 fails to read this time: its old detections must not stay
+    with store.begin() as conn:
+        repo.write_unit(conn, unit_key="k2", params_hash="p2", rows=_rows(2)[1:], **unit)
+    assert repo.count_rows(store, "detections") == 0
+    assert repo.count_rows(store, "measurements") == 1
+    assert repo.done_units(store) == {"k2"}
+
+
 def test_failed_transaction_leaves_nothing(store: Store) -> None:
     site_id = _seed(store)
     with pytest.raises(RuntimeError):

@@ -286,7 +286,16 @@ def write_unit(
         t.analysis_units.c.geometry_key == geometry_key,
     )
     old_keys = [r.unit_key for r in conn.execute(old)]
+    old_scenes: set[str] = set()
     if old_keys:
+        old_scenes = {
+            r.scene_id
+            for r in conn.execute(
+                select(t.measurements.c.scene_id)
+                .where(t.measurements.c.unit_key.in_(old_keys))
+                .distinct()
+            )
+        }
         conn.execute(delete(t.measurements).where(t.measurements.c.unit_key.in_(old_keys)))
         conn.execute(delete(t.analysis_units).where(t.analysis_units.c.unit_key.in_(old_keys)))
     if rows:
@@ -304,7 +313,11 @@ def write_unit(
                 for r in rows
             ],
         )
-    scene_ids = sorted({d["scene_id"] for d in detections} | {r["scene_id"] for r in rows})
+    # detections of the scenes of the old units go too (a scene that fails this time keeps
+    # no detections from other parameters)
+    scene_ids = sorted(
+        {d["scene_id"] for d in detections} | {r["scene_id"] for r in rows} | old_scenes
+    )
     if detections or geometry_key == "hr":
         conn.execute(
             delete(t.detections).where(

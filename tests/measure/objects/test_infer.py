@@ -178,6 +178,8 @@ def test_parallel_sessions_give_the_result_of_one_session(
         np.testing.assert_allclose(np.sort(res.scores), np.sort(one.scores), rtol=1e-6)
     with pytest.raises(InputError, match="workers"):
         detect_image(img, square_model, workers=0)
+    # threads caps the default: one thread means one session
+    assert detect_image(img, square_model, tile_px=64, threads=1).params["workers"] == 1
 
 
 def test_gsd_given_rescales_to_model_gsd_and_boxes_return_in_image_pixels(

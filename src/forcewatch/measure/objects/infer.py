@@ -276,6 +276,14 @@ def _read_batch(src: ImageSource, tiles: list[Tile], tile_px: int) -> np.ndarray
     return batch
 
 
+def _cpus() -> int:
+    """CPUs this process may run on (a container's or ``taskset``'s limit, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def default_score_min(info: ModelInfo, tta: bool = False) -> float:
     """The model's score threshold: ``score_min_tta`` with test-time flips when it has one
     (averaged heatmaps score lower than single passes), else ``score_min``."""
@@ -336,8 +344,9 @@ def detect_image(
     next batch while the model runs), ``threads`` (ONNX Runtime threads), ``tta``: test-time
     flips (``run_model``; 4x the inference time, higher AP; ``score_min`` then defaults to the
     model's ``score_min_tta`` when it records one), ``workers``: single-threaded model
-    sessions that share each batch, one tile at a time each (default: the CPU count when
-    ``batch > 1``, else 1; 1 runs every batch on the loaded session and its ``threads``).
+    sessions that share each batch, one tile at a time each (default when ``batch > 1``:
+    ``threads`` if given, else the CPUs available, at most ``batch``; 1 when ``batch == 1``;
+    ``workers=1`` runs every batch on the loaded session and its ``threads``).
 
     Raises ``ImageryError`` (unreadable, empty, corrupt image), ``ModelError``, ``InputError``
     (bad parameters).
@@ -350,7 +359,7 @@ def detect_image(
         overlap_px = min(DEFAULT_OVERLAP_PX, tile // 4)
     _check_params(tile, overlap_px, batch, score, info.multiple_px)
     if workers is None:
-        workers = min(os.cpu_count() or 1, batch) if batch > 1 else 1
+        workers = min(threads or _cpus(), batch) if batch > 1 else 1
     elif workers < 1:
         raise InputError(f"workers={workers} must be at least 1")
     if gsd_m is not None and not gsd_m > 0:
