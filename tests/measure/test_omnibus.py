@@ -182,6 +182,25 @@ def _ref_pixel(
     return p_vals, changes, direction, p_all
 
 
+def _assert_matches_reference(res: OmnibusResult, stack: np.ndarray, alpha: float) -> None:
+    """Every pixel of ``res`` as ``_ref_pixel`` gives it: p-values, maps and counts."""
+    for y in range(stack.shape[2]):
+        for x in range(stack.shape[3]):
+            p_ref, ch_ref, dir_ref, pq_ref = _ref_pixel(stack[:, :, y, x], ENL, alpha)
+            got = res.p_values[:, y, x]
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(p_ref))
+            ok = ~np.isnan(p_ref)
+            # float32 output and the kernel's own log/exp/erfc (rel. error <= 1.2e-7): 1e-5
+            np.testing.assert_allclose(got[ok], p_ref[ok], rtol=1e-5, atol=1e-30)
+            np.testing.assert_allclose(res.p_omnibus[y, x], pq_ref, rtol=1e-5, atol=1e-30)
+            np.testing.assert_array_equal(res.changes[:, y, x], ch_ref)
+            np.testing.assert_array_equal(res.direction[:, y, x], dir_ref)
+            where = np.flatnonzero(ch_ref)
+            assert res.count[y, x] == len(where)
+            assert res.first[y, x] == (where[0] if len(where) else -1)
+            assert res.last[y, x] == (where[-1] if len(where) else -1)
+
+
 @pytest.mark.parametrize("pols", [1, 2])
 def test_agrees_with_a_straightforward_reference_including_missing_dates(pols: int) -> None:
     rng = np.random.default_rng(99 + pols)
@@ -200,21 +219,7 @@ def test_agrees_with_a_straightforward_reference_including_missing_dates(pols: i
     res = sequential_omnibus(stack, ENL, alpha)
     assert res.changes[0, 11, 5:].mean() > 0.5 and res.changes[k - 2, :4, 10:].mean() > 0.5
     assert (res.count >= 2).sum() > 5  # pixels restarted more than once
-    for y in range(ny):
-        for x in range(nx):
-            p_ref, ch_ref, dir_ref, pq_ref = _ref_pixel(stack[:, :, y, x], ENL, alpha)
-            got = res.p_values[:, y, x]
-            np.testing.assert_array_equal(np.isnan(got), np.isnan(p_ref))
-            ok = ~np.isnan(p_ref)
-            # float32 output and the kernel's own log/exp/erfc (rel. error <= 1.2e-7): 1e-5
-            np.testing.assert_allclose(got[ok], p_ref[ok], rtol=1e-5, atol=1e-30)
-            np.testing.assert_allclose(res.p_omnibus[y, x], pq_ref, rtol=1e-5, atol=1e-30)
-            np.testing.assert_array_equal(res.changes[:, y, x], ch_ref)
-            np.testing.assert_array_equal(res.direction[:, y, x], dir_ref)
-            where = np.flatnonzero(ch_ref)
-            assert res.count[y, x] == len(where)
-            assert res.first[y, x] == (where[0] if len(where) else -1)
-            assert res.last[y, x] == (where[-1] if len(where) else -1)
+    _assert_matches_reference(res, stack, alpha)
 
 
 def test_agrees_with_the_reference_on_random_short_stacks_with_many_changes() -> None:
@@ -235,15 +240,7 @@ def test_agrees_with_the_reference_on_random_short_stacks_with_many_changes() ->
         alpha = float(rng.choice([0.01, 0.05, 0.2]))
         res = sequential_omnibus(stack, ENL, alpha)
         most = max(most, int(res.count.max()))
-        for y in range(ny):
-            for x in range(nx):
-                p_ref, ch_ref, dir_ref, _ = _ref_pixel(stack[:, :, y, x], ENL, alpha)
-                got = res.p_values[:, y, x]
-                np.testing.assert_array_equal(np.isnan(got), np.isnan(p_ref))
-                ok = ~np.isnan(p_ref)
-                np.testing.assert_allclose(got[ok], p_ref[ok], rtol=1e-5, atol=1e-30)
-                np.testing.assert_array_equal(res.changes[:, y, x], ch_ref)
-                np.testing.assert_array_equal(res.direction[:, y, x], dir_ref)
+        _assert_matches_reference(res, stack, alpha)
     assert most >= 3  # some pixel restarted at least twice
 
 

@@ -51,6 +51,16 @@ def _geotiff(path: Path, bands: np.ndarray, gsd_m: float, dtype: str = "uint8") 
     return path
 
 
+def _random_squares(
+    path: Path, width: int, height: int, n: int, seed: int
+) -> tuple[Path, list[tuple[int, int]]]:
+    """A PNG of ``n`` squares at random cells of a 20 px grid, and their origins."""
+    rng = np.random.default_rng(seed)
+    grid = [(x, y) for x in range(0, width - 12, 20) for y in range(0, height - 12, 20)]
+    origins = [grid[i] for i in rng.choice(len(grid), n, replace=False)]
+    return _png(path, squares_image(width, height, origins)), origins
+
+
 def _sorted(result: DetectionResult) -> np.ndarray:
     b = result.boxes_px
     return b[np.lexsort((b[:, 0], b[:, 1]))]
@@ -93,10 +103,7 @@ def test_objects_on_tile_seams_are_counted_once(
 def test_many_random_objects_match_truth_whatever_the_tiling(
     tmp_path: Path, square_model: Path
 ) -> None:
-    rng = np.random.default_rng(0)
-    grid = [(x, y) for x in range(0, 388, 20) for y in range(0, 300, 20)]
-    origins = [grid[i] for i in rng.choice(len(grid), 60, replace=False)]
-    img = _png(tmp_path / "many.png", squares_image(400, 312, origins))
+    img, origins = _random_squares(tmp_path / "many.png", 400, 312, 60, seed=0)
     for tile, overlap, batch in [(64, 16, 1), (96, 32, 3), (128, 16, 8)]:
         res = detect_image(img, square_model, tile_px=tile, overlap_px=overlap, batch=batch)
         np.testing.assert_allclose(_sorted(res), square_boxes(origins))
@@ -164,10 +171,7 @@ def test_detect_with_tta_finds_the_same_objects_and_uses_the_tta_threshold(
 def test_parallel_sessions_give_the_result_of_one_session(
     tmp_path: Path, square_model: Path
 ) -> None:
-    rng = np.random.default_rng(1)
-    grid = [(x, y) for x in range(0, 280, 20) for y in range(0, 200, 20)]
-    origins = [grid[i] for i in rng.choice(len(grid), 40, replace=False)]
-    img = _png(tmp_path / "p.png", squares_image(300, 220, origins))
+    img, origins = _random_squares(tmp_path / "p.png", 300, 220, 40, seed=1)
     one = detect_image(img, square_model, tile_px=64, overlap_px=16, batch=5, workers=1)
     for workers, tta in [(2, False), (3, False), (3, True)]:  # 3 does not divide a batch of 5
         res = detect_image(
