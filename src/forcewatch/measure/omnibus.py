@@ -429,6 +429,8 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
             ls_new = _ln(sa * sb) if p == 2 else _ln(sa)
             ln_r = lx[d, i] + (j - 1.0) * ls[i] - j * ls_new + p * cst_j
             pv = _p_r(ln_r, j, p, n)
+            # +1 / -1 per band brighter / darker than the run mean; with one band, b is a and
+            # counts twice, so +2 / -2 mean "every band" for either band count
             up = (np.int8((j - 1.0) * a > s0[i]) - np.int8((j - 1.0) * a < s0[i])) + (
                 np.int8((j - 1.0) * b > s1[i]) - np.int8((j - 1.0) * b < s1[i])
             )
