@@ -13,7 +13,7 @@ from pyproj import Transformer
 
 from forcewatch.analysis import SarParams
 from forcewatch.config import ProjectConfig, load_project
-from forcewatch.errors import ConfigError
+from forcewatch.errors import ConfigError, ModelError
 from forcewatch.pipeline import analyze, import_sites, ingest, init_project
 from forcewatch.sites import Site, circle_polygon
 from forcewatch.store import repo
@@ -142,3 +142,20 @@ def test_the_project_detector_settings_are_used(tmp_path: Path) -> None:
     values = dict(zip(meas["metric"], meas["value"], strict=True))
     assert values["vehicles"] == len(origins)
     assert {name for name, _ in dets} == {"vehicle"}  # the square model's class, not the shipped
+
+
+def test_a_detection_model_that_is_not_onnx_stops_analyze_with_one_error(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project.root / "bad.onnx").write_text("not a model")
+    config = project.root / "forcewatch.yaml"
+    config.write_text(config.read_text().replace("  model: null", '  model: "bad.onnx"'))
+    project = load_project(project.root)
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    rgb = squares_image(600, 600, [(300, 300)], size_px=24)
+    _georeference(rgb, folder / "squares.tif", "2022-02-21", gsd_m=0.25)
+    assert ingest(project, [folder]).new == 1
+    with pytest.raises(ModelError, match="bad.onnx is not a usable ONNX model"):
+        analyze(project)
+    meas, dets = _stored(project)
+    assert meas.empty and dets == []

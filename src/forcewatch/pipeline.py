@@ -193,6 +193,10 @@ def analyze(
         progress(summary.units_done_before, len(units))
         if not todo:
             return summary
+        if params.detector_model and any(u.geometry_key == "hr" for u in todo):
+            from forcewatch.measure.objects import load_model
+
+            load_model(params.detector_model)  # a bad detection.model: one error, before any task
         run_id = repo.start_run(store, "analyze", {"params": params.__dict__, "units": len(todo)})
         summary.run_id = run_id
         address = scheduler_address(scheduler, project.config.engine.scheduler)
