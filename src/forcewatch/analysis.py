@@ -119,6 +119,7 @@ class Unit:
     geometry_key: str
     scenes: tuple[SceneRef, ...]
     params: SarParams
+    params_hash: str  # ``params.digest`` for this unit's sensor: part of its key, stored with it
 
 
 def plan_units(
@@ -148,7 +149,7 @@ def plan_units(
             [stored.site.geometry.wkt, gkey, [(s.scene_id, s.sha256) for s in refs], phash]
         )
         key = hashlib.sha256(ident.encode()).hexdigest()[:32]
-        units.append(Unit(key, stored.id, stored.site, str(gkey), refs, params))
+        units.append(Unit(key, stored.id, stored.site, str(gkey), refs, params, phash))
     return units
 
 

@@ -213,7 +213,7 @@ def analyze(
                                 unit_key=unit.unit_key,
                                 site_id=unit.site_id,
                                 geometry_key=unit.geometry_key,
-                                params_hash=params.digest(unit.geometry_key),
+                                params_hash=unit.params_hash,
                                 run_id=run_id,
                                 rows=result.rows,
                                 detections=result.detections,
