@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from forcewatch.errors import InputError
+from forcewatch.measure import omnibus
 from forcewatch.measure.omnibus import (
     OmnibusResult,
     enl_estimate,
@@ -244,6 +245,21 @@ def test_agrees_with_the_reference_on_random_short_stacks_with_many_changes() ->
     assert most >= 3  # some pixel restarted at least twice
 
 
+def test_agrees_with_the_reference_when_restarts_fill_several_passes() -> None:
+    # every pixel of 9 rows changes, so one task's restarting pixels (8 rows x 70) exceed the
+    # lanes of one restart pass (omnibus._RESTART_LANES), and the 9th row is a task of its own
+    rng = np.random.default_rng(11)
+    k, ny, nx = 7, 9, 70
+    assert omnibus._ROWS_PER_TASK == 8 and 8 * nx > omnibus._RESTART_LANES
+    mean = np.full((k, 2, ny, nx), 0.1)
+    mean[3:] *= 8.0
+    mean[5:, :, :, ::3] *= 0.05  # a second change for a third of the pixels
+    stack = _speckle(rng, mean)
+    res = sequential_omnibus(stack, ENL, 0.01)
+    assert res.changes[2].mean() > 0.9 and (res.count >= 2).mean() > 0.25
+    _assert_matches_reference(res, stack, 0.01)
+
+
 def test_chunked_dask_entry_equals_in_memory_result() -> None:
     rng = np.random.default_rng(5)
     mean = np.full((8, 2, 70, 90), 0.1)
@@ -263,8 +279,6 @@ def test_chunked_dask_entry_equals_in_memory_result() -> None:
 def test_serial_and_parallel_kernels_have_separate_disk_cache_entries() -> None:
     # numba's disk cache is keyed by qualified name and line: one shared name once made the
     # parallel dispatcher load the cached serial build and silently lose its threads.
-    from forcewatch.measure import omnibus
-
     serial, parallel = omnibus._kernel_serial, omnibus._kernel_parallel
     assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
     assert serial.py_func.__code__ is parallel.py_func.__code__  # one implementation

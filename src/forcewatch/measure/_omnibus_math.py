@@ -23,7 +23,7 @@ from numba.extending import intrinsic
 # fastmath=True minus nnan/ninf: NaN marks no-data and must survive comparisons.
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _LN2 = 0.6931471805599453
-_SQRT2 = 1.4142135623730951
+_SQRT_HALF_BITS = 0x3FE6A09E667F3BCD  # the bits of sqrt(1/2) as a float64
 _TWO_OVER_SQRT_PI = 1.1283791670955126
 
 
@@ -66,13 +66,14 @@ def _ln(x: float) -> float:  # pragma: no cover - compiled
     ``x = 2**e m`` with ``m`` in [sqrt(1/2), sqrt(2)), ``ln m = 2 atanh(s)``,
     ``s = (m - 1) / (m + 1)``, ``|s| <= 0.172``: the series to ``s**11`` leaves an absolute error
     below 2e-11, far under what float32 p-values can show.
+
+    ``e`` and ``m`` come from integer arithmetic on the bits: subtracting the bits of sqrt(1/2)
+    moves the mantissa's wrap-around point from 1 to sqrt(2), so the exponent field is already
+    ``e`` and adding those bits back to the mantissa field gives ``m`` (no compare, no blend).
     """
-    bits = _f64_bits(x)
-    e = ((bits >> 52) & 0x7FF) - 1023
-    m = _bits_f64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > _SQRT2
-    m = m * 0.5 if big else m
-    e = e + 1 if big else e
+    ix = _f64_bits(x) - _SQRT_HALF_BITS
+    e = ix >> 52  # arithmetic shift: ix < 0 exactly when e < 0
+    m = _bits_f64((ix & 0x000FFFFFFFFFFFFF) + _SQRT_HALF_BITS)
     s = (m - 1.0) / (m + 1.0)
     s2 = s * s
     q = 1.0 / 11.0

@@ -175,15 +175,18 @@ def _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, p_out):  # type: 
                 b = np.float64(stack[t + 1, 1, y, x])
                 sa = s0[x] + a
                 sb = s1[x] + b
+                ab = a * b
                 ls_new = _ln(sa * sb)
-                ln_r = _ln(a * b) + jm1 * ls[x] - j * ls_new + cst
+                ln_r = _ln(ab) + jm1 * ls[x] - j * ls_new + cst
+                # a date that is not valid makes ln Q NaN (flagged after the loop): cheaper than
+                # a flag array updated at every date; a * b < inf also catches NaN, and cannot
+                # overflow (float32 values)
+                ln_r = ln_r if (a > 0.0) & (b > 0.0) & (ab < inf) else np.nan
                 p_out[t, y, x] = np.float32(max(c * ln_r, 0.0))  # h, made a p-value below
                 lnq[x] += ln_r
                 s0[x] = sa
                 s1[x] = sb
                 ls[x] = ls_new
-                ok = (a > 0.0) & (a < inf) & (b > 0.0) & (b < inf)
-                bad[x] |= np.uint8(1) - np.uint8(ok)
             omega2_32 = np.float32(omega2)
             for x in range(nx):  # a float32 loop of its own: twice the SIMD lanes
                 pv = _exp32_pvalue(p_out[t, y, x], omega2_32)
@@ -206,6 +209,9 @@ def _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, p_out):  # type: 
                 ls[x] = ls_new
                 ok = (a > 0.0) & (a < inf)
                 bad[x] |= np.uint8(1) - np.uint8(ok)
+    if p == 2:
+        for x in range(nx):
+            bad[x] |= np.uint8(lnq[x] != lnq[x])  # NaN: some date was not valid
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
@@ -341,21 +347,26 @@ def _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out): 
 
 
 _LANES = 8  # float64 lanes: one AVX-512 vector, two AVX2 ones
+_ROWS_PER_TASK = 8  # rows per parallel task (no-change stacks: ~alpha * 8 * nx restarts each)
+_RESTART_LANES = 512  # restarting pixels per pass at most (its arrays: ~k * 40 bytes a pixel)
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
-def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """The restarts of the complete pixels ``xs[:nr]`` of row ``y``, vectorised over them.
+def _restart_pixels(stack, ys, xs, t0s, nr, n, alpha, out, p):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The restarts of the complete pixels ``(ys[i], xs[i])``, ``i < nr``, vectorised over them.
 
     Each of these pixels has ``p(Q) < alpha`` and its run 0 first rejects in interval
-    ``hit[x]``; run 0's p-values up to there are already in ``out[0]``. One pass over the later
-    dates carries every pixel's current run (start, band sums, ``sum_b ln S``) and the ``p(Q)``
-    of that run, which comes from suffix sums when the run starts (``ln Q / n = p K ln K +
-    sum_i sum_b ln x_ib - K sum_b ln S_b`` over the run's ``K`` images): a change at date ``d``
-    (``p(R_j) < alpha`` and the run's ``p(Q) < alpha``) restarts the run at ``d``, exactly as
-    ``_runs_from`` does pixel by pixel. A run whose ``p(Q) >= alpha`` never rejects again.
+    ``t0s[i]``; run 0's p-values up to there are already in ``out[0]``. One pass over the later
+    dates carries every pixel's current run (start, band sums, ``sum_b ln S``). A date whose
+    ``p(R_j) < alpha`` is a change if the run's ``p(Q) < alpha`` too; that ``p(Q)`` comes from
+    suffix sums (``ln Q / n = p K ln K + sum_i sum_b ln x_ib - K sum_b ln S_b`` over the run's
+    ``K`` images), computed only when a date of the run first needs it (most runs never do). A
+    change at date ``d`` restarts the run at ``d``, exactly as ``_runs_from`` does pixel by
+    pixel. ``p`` (the band count) is passed as a literal, so each inlined copy holds only its
+    own p-value formula (with ``p`` read from the shape, LLVM if-converted the vector loop and
+    computed both formulas for every pixel).
     """
-    k, p = stack.shape[0], stack.shape[1]
+    k = stack.shape[0]
     b_last = p - 1
     # lanes: nr rounded up to whole SIMD vectors, the extra ones copies of pixel 0 (a row has
     # ~alpha * nx such pixels without change: a scalar remainder loop would cost as much as
@@ -368,7 +379,8 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
     for t in range(k):
         for b in range(p):
             for i in range(nv):
-                g[t, b, i] = np.float64(stack[t, b, y, xs[i if i < nr else 0]])
+                ii = i if i < nr else 0
+                g[t, b, i] = np.float64(stack[t, b, ys[ii], xs[ii]])
         for i in range(nv):
             lx[t, i] = _ln(g[t, 0, i] * g[t, b_last, i]) if p == 2 else _ln(g[t, 0, i])
     for t in range(k - 1, -1, -1):
@@ -382,15 +394,14 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
     s0 = np.empty(nv)
     s1 = np.empty(nv)
     ls = np.empty(nv)
-    p_run = np.empty(nv)
+    p_run = np.empty(nv)  # p(Q) of the current run; 2 = not computed yet
     count = np.empty(nv, np.int64)
     pv_t = np.empty(nv)
     dir_t = np.empty(nv, np.int8)
-    chg_t = np.empty(nv, np.uint8)
+    cand_t = np.empty(nv, np.uint8)
     t_first = k
     for i in range(nr):  # run 0's change, then the run after it
-        x = xs[i]
-        t0 = hit[x]
+        t0 = t0s[i]
         up = 0
         for b in range(p):
             acc = 0.0
@@ -399,23 +410,22 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
             r = (t0 + 1.0) * g[t0 + 1, b, i] / acc
             up += 1 if r > 1.0 else (-1 if r < 1.0 else 0)
         direction = 1 if up == p else (-1 if up == -p else 0)
-        count[i] = _mark_change(y, x, t0, direction, 0, out)
+        count[i] = _mark_change(ys[i], xs[i], t0, direction, 0, out)
         ell = t0 + 1
         start[i] = ell
         s0[i] = g[ell, 0, i]
         s1[i] = g[ell, b_last, i]
         ls[i] = lx[ell, i]
-        p_run[i] = _suffix_q_pvalue(sx, sl, ell, i, k, p, n)
+        p_run[i] = 2.0
         t_first = min(t_first, ell)
     for i in range(nr, nv):
         start[i] = start[0]
         s0[i] = s0[0]
         s1[i] = s1[0]
         ls[i] = ls[0]
-        p_run[i] = p_run[0]
     for t in range(t_first, k - 1):  # interval t tests date d = t + 1
         d = t + 1
-        for i in range(nv):  # vectorised over the pixels
+        for i in range(nv):  # vectorised over the pixels; the run goes on (changes: below)
             st = start[i]
             active = d > st
             j = float(max(d - st + 1, 2))  # images in the run, new one included
@@ -434,23 +444,28 @@ def _restart_row(stack, y, xs, nr, hit, n, alpha, out):  # type: ignore[no-untyp
             up = (np.int8((j - 1.0) * a > s0[i]) - np.int8((j - 1.0) * a < s0[i])) + (
                 np.int8((j - 1.0) * b > s1[i]) - np.int8((j - 1.0) * b < s1[i])
             )
-            change = active & (pv < alpha) & (p_run[i] < alpha)
             pv_t[i] = pv if active else -1.0
             dir_t[i] = np.int8(1) if up == 2 else (np.int8(-1) if up == -2 else np.int8(0))
-            chg_t[i] = np.uint8(change)
-            s0[i] = a if change else (sa if active else s0[i])
-            s1[i] = b if change else (sb if active else s1[i])
-            ls[i] = lx[d, i] if change else (ls_new if active else ls[i])
-            start[i] = d if change else st
-        for i in range(nr):  # outputs and new runs, pixel by pixel
-            x = xs[i]
+            cand_t[i] = np.uint8(active & (pv < alpha))
+            s0[i] = sa if active else s0[i]
+            s1[i] = sb if active else s1[i]
+            ls[i] = ls_new if active else ls[i]
+        for i in range(nr):  # outputs and changes, pixel by pixel
+            y, x = ys[i], xs[i]
             if pv_t[i] >= 0.0:
                 out[0][t, y, x] = pv_t[i]
-            if chg_t[i] != 0:
-                count[i] = _mark_change(y, x, t, dir_t[i], count[i], out)
-                p_run[i] = _suffix_q_pvalue(sx, sl, d, i, k, p, n)
+            if cand_t[i] != 0:
+                if p_run[i] > 1.5:
+                    p_run[i] = _suffix_q_pvalue(sx, sl, start[i], i, k, p, n)
+                if p_run[i] < alpha:  # a change: the run restarts at d
+                    count[i] = _mark_change(y, x, t, dir_t[i], count[i], out)
+                    start[i] = d
+                    s0[i] = g[d, 0, i]
+                    s1[i] = g[d, b_last, i]
+                    ls[i] = lx[d, i]
+                    p_run[i] = 2.0
     for i in range(nr):
-        out[6][y, xs[i]] = count[i]
+        out[6][ys[i], xs[i]] = count[i]
 
 
 @njit(inline="always", cache=True)
@@ -484,8 +499,9 @@ def _kernel_py(stack, n, alpha, alpha32, out, bad_per_row):  # type: ignore[no-u
     Pixels with a missing date redo everything on their valid dates, one by one; complete
     pixels with ``p(Q) < alpha`` and a rejection in run 0 (a change, or a fraction of about
     ``alpha`` of unchanged ones) keep run 0 up to that rejection and restart after it, together
-    with the row's other such pixels (``_restart_row``, vectorised over them); the others are
-    done after run 0.
+    with the other such pixels of the task's rows (``_restart_pixels``, vectorised over them);
+    the others are done after run 0. A task is ``_ROWS_PER_TASK`` rows: its scratch arrays are
+    allocated once, and its restarts fill whole SIMD vectors.
     """
     k, p, ny, nx = stack.shape
     pq_out = out[3]
@@ -493,38 +509,52 @@ def _kernel_py(stack, n, alpha, alpha32, out, bad_per_row):  # type: ignore[no-u
     for jj in range(2, k + 1):
         cst[jj] = jj * math.log(jj) - (jj - 1) * math.log(jj - 1)
     step = _row_step(ny)
-    for i_row in prange(ny):
-        # rows in a scattered order: a thread's share of the range is spread over the image,
-        # so a block of change-heavy rows (a vehicle park) is shared by all threads
-        y = (i_row * step) % ny
+    n_tasks = (ny + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    for task in prange(n_tasks):
         s0 = np.empty(nx)
         s1 = np.empty(nx)
         ls = np.empty(nx)
         lnq = np.empty(nx)
+        tmp = np.empty(nx)
         bad = np.empty(nx, np.uint8)
         hit = np.empty(nx, np.int32)
-        _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, out[0])
-        _row_q_pvalues(lnq, k, p, n, s0, s1, ls, np.empty(nx))  # lnq <- p(Q), s0 <- its h
         vals = np.empty((k, p))
         idx = np.empty(k, np.int64)
         lr = np.empty(k + 1)
         dr = np.empty(k + 1, np.int8)
         sums = np.empty(p)
-        n_bad = 0
-        xs = np.empty(nx, np.int64)
+        ys = np.empty(_ROWS_PER_TASK * nx, np.int32)
+        xs = np.empty(_ROWS_PER_TASK * nx, np.int32)
+        t0s = np.empty(_ROWS_PER_TASK * nx, np.int32)
         nr = 0
-        for x in range(nx):
-            if bad[x] != 0:
-                n_bad += _pixel_with_gaps(stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out)
-                continue
-            p_q = lnq[x] if s0[x] <= 650.0 else _q_pvalue(-s0[x] / (n * _rho_q(k, n)), k, p, n)
-            pq_out[y, x] = p_q
-            if p_q < alpha and hit[x] >= 0:
-                xs[nr] = x
-                nr += 1
-        if nr > 0:
-            _restart_row(stack, y, xs, nr, hit, n, alpha, out)
-        bad_per_row[y] = n_bad
+        for i_row in range(task * _ROWS_PER_TASK, min((task + 1) * _ROWS_PER_TASK, ny)):
+            # rows in a scattered order: a thread's share of the range is spread over the
+            # image, so a block of change-heavy rows (a vehicle park) is shared by all threads
+            y = (i_row * step) % ny
+            _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, out[0])
+            _row_q_pvalues(lnq, k, p, n, s0, s1, ls, tmp)  # lnq <- p(Q), s0 <- its h
+            n_bad = 0
+            for x in range(nx):
+                if bad[x] != 0:
+                    n_bad += _pixel_with_gaps(
+                        stack, y, x, n, alpha, vals, idx, lr, dr, sums, cst, out
+                    )
+                    continue
+                p_q = lnq[x] if s0[x] <= 650.0 else _q_pvalue(-s0[x] / (n * _rho_q(k, n)), k, p, n)
+                pq_out[y, x] = p_q
+                if p_q < alpha and hit[x] >= 0:
+                    ys[nr] = y
+                    xs[nr] = x
+                    t0s[nr] = hit[x]
+                    nr += 1
+            bad_per_row[y] = n_bad
+        for i0 in range(0, nr, _RESTART_LANES):  # groups small enough to stay in cache
+            i1 = min(nr, i0 + _RESTART_LANES)
+            yg, xg, tg = ys[i0:i1], xs[i0:i1], t0s[i0:i1]
+            if p == 2:
+                _restart_pixels(stack, yg, xg, tg, i1 - i0, n, alpha, out, 2)
+            else:
+                _restart_pixels(stack, yg, xg, tg, i1 - i0, n, alpha, out, 1)
 
 
 _kernel_parallel = njit(
