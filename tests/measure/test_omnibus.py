@@ -246,11 +246,11 @@ def test_agrees_with_the_reference_on_random_short_stacks_with_many_changes() ->
 
 
 def test_agrees_with_the_reference_when_restarts_fill_several_passes() -> None:
-    # every pixel of 9 rows changes, so one task's restarting pixels (8 rows x 70) exceed the
-    # lanes of one restart pass (omnibus._RESTART_LANES), and the 9th row is a task of its own
+    # every pixel changes, so one task's restarting pixels exceed the lanes of one restart pass
+    # (omnibus._RESTART_LANES), and the last row is a task of its own
     rng = np.random.default_rng(11)
-    k, ny, nx = 7, 9, 70
-    assert omnibus._ROWS_PER_TASK == 8 and 8 * nx > omnibus._RESTART_LANES
+    rows = omnibus._ROWS_PER_TASK
+    k, ny, nx = 7, rows + 1, omnibus._RESTART_LANES // rows + 10
     mean = np.full((k, 2, ny, nx), 0.1)
     mean[3:] *= 8.0
     mean[5:, :, :, ::3] *= 0.05  # a second change for a third of the pixels
