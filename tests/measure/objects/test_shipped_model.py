@@ -12,11 +12,12 @@ from forcewatch.measure.objects.infer import DEFAULT_MODEL, detect_image, load_m
 from forcewatch.measure.objects.labels import map_classes, read_dataset
 
 #: Measured on these three held-out frames (158 cars) with the shipped model at its score_min
-#: and a nominal 0.13 m GSD: small-vehicle recall 0.437, precision 0.92 at IoU 0.5. The floors
-#: leave 0.05 / 0.07 for ONNX Runtime and resampling differences between versions.
+#: (0.375) and a nominal 0.13 m GSD: small-vehicle recall 0.525, precision 0.90 at IoU 0.5 (at
+#: the previous 0.45: 0.437 / 0.92). The floors leave 0.05 / 0.07 for ONNX Runtime and
+#: resampling differences between versions.
 HELDOUT_FRAMES = ("MOS160.png", "MOS168.png", "MOS176.png")
-RECALL_FLOOR = 0.437 - 0.05
-PRECISION_FLOOR = 0.92 - 0.07
+RECALL_FLOOR = 0.525 - 0.05
+PRECISION_FLOOR = 0.90 - 0.07
 
 
 def test_shipped_model_is_small_and_describes_itself() -> None:
