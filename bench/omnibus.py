@@ -105,29 +105,23 @@ def reference_omnibus(stack: np.ndarray, enl: float, alpha: float) -> dict[str, 
 def _kernel_alone(stack: np.ndarray, enl: float, alpha: float, repeat: int) -> tuple[float, float]:
     """Best wall and CPU time of the parallel kernel writing into outputs allocated once.
 
-    What ``sequential_omnibus`` runs, minus allocating its outputs: the arrays are made once (as
-    ``_run_kernel`` makes them) and written again on every call, so their pages are already
-    mapped. Separates the kernel's speed from the operating system's cost of new memory.
+    What ``sequential_omnibus`` runs, minus allocating its outputs: the arrays are made once (by
+    ``_new_outputs``, as ``_run_kernel`` makes them) and written again on every call, so their
+    pages are already mapped. Separates the kernel's speed from the operating system's cost of
+    new memory.
     """
     from forcewatch.measure import omnibus
 
     k, _, ny, nx = stack.shape
-    out = (
-        np.empty((k - 1, ny, nx), np.float32),
-        np.zeros((k - 1, ny, nx), np.bool_),
-        np.zeros((k - 1, ny, nx), np.int8),
-        np.empty((ny, nx), np.float32),
-        np.full((ny, nx), -1, np.int16),
-        np.full((ny, nx), -1, np.int16),
-        np.zeros((ny, nx), np.int16),
-    )
+    out = omnibus._new_outputs(k, ny, nx)
+    start = omnibus._new_outputs(k, 1, 1)  # one pixel of each, holding the starting values
     bad = np.zeros(ny, np.int64)
     a32 = omnibus._ceil_f32(alpha)
 
     best_wall, best_cpu = np.inf, np.inf
     for _ in range(max(repeat, 5) + 1):  # the first call only maps the pages
-        for arr, fill in zip(out[1:], (False, 0, np.nan, -1, -1, 0), strict=True):
-            arr.fill(fill)  # the state _run_kernel starts from, reset outside the timing
+        for arr, first in zip(out[1:], start[1:], strict=True):
+            arr.fill(first.flat[0])  # the state _run_kernel starts from, reset outside the timing
         w, c = time.perf_counter(), time.process_time()
         omnibus._kernel_parallel(stack, float(enl), float(alpha), a32, out, bad)
         best_wall = min(best_wall, time.perf_counter() - w)

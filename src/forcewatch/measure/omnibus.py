@@ -619,10 +619,10 @@ def _ceil_f32(value: float) -> np.float32:
     return up
 
 
-def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tuple[Any, ...]:
-    k, _, ny, nx = arr.shape
-    out = (
-        np.empty((k - 1, ny, nx), np.float32),
+def _new_outputs(k: int, ny: int, nx: int) -> tuple[np.ndarray, ...]:
+    """The kernel's output arrays in the state it starts from, in ``OmnibusResult`` order."""
+    return (
+        np.empty((k - 1, ny, nx), np.float32),  # every element written by the kernel
         np.zeros((k - 1, ny, nx), np.bool_),
         np.zeros((k - 1, ny, nx), np.int8),
         np.empty((ny, nx), np.float32),
@@ -630,6 +630,11 @@ def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tu
         np.full((ny, nx), -1, np.int16),
         np.zeros((ny, nx), np.int16),
     )
+
+
+def _run_kernel(arr: np.ndarray, enl: float, alpha: float, parallel: bool) -> tuple[Any, ...]:
+    k, _, ny, nx = arr.shape
+    out = _new_outputs(k, ny, nx)
     bad_per_row = np.zeros(ny, np.int64)
     kernel = _kernel_parallel if parallel else _kernel_serial
     kernel(arr, float(enl), float(alpha), _ceil_f32(alpha), out, bad_per_row)
