@@ -352,7 +352,7 @@ _RESTART_LANES = 512  # restarting pixels per pass at most (its arrays: ~k * 40 
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
-def _restart_pixels(stack, ys, xs, t0s, nr, n, alpha, out, p):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _restart_pixels(stack, ys, xs, t0s, nr, n, alpha, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """The restarts of the complete pixels ``(ys[i], xs[i])``, ``i < nr``, vectorised over them.
 
     Each of these pixels has ``p(Q) < alpha`` and its run 0 first rejects in interval
@@ -362,11 +362,9 @@ def _restart_pixels(stack, ys, xs, t0s, nr, n, alpha, out, p):  # type: ignore[n
     suffix sums (``ln Q / n = p K ln K + sum_i sum_b ln x_ib - K sum_b ln S_b`` over the run's
     ``K`` images), computed only when a date of the run first needs it (most runs never do). A
     change at date ``d`` restarts the run at ``d``, exactly as ``_runs_from`` does pixel by
-    pixel. ``p`` (the band count) is passed as a literal, so each inlined copy holds only its
-    own p-value formula (with ``p`` read from the shape, LLVM if-converted the vector loop and
-    computed both formulas for every pixel).
+    pixel.
     """
-    k = stack.shape[0]
+    k, p = stack.shape[0], stack.shape[1]
     b_last = p - 1
     # lanes: nr rounded up to whole SIMD vectors, the extra ones copies of pixel 0 (a row has
     # ~alpha * nx such pixels without change: a scalar remainder loop would cost as much as
@@ -550,11 +548,7 @@ def _kernel_py(stack, n, alpha, alpha32, out, bad_per_row):  # type: ignore[no-u
             bad_per_row[y] = n_bad
         for i0 in range(0, nr, _RESTART_LANES):  # groups small enough to stay in cache
             i1 = min(nr, i0 + _RESTART_LANES)
-            yg, xg, tg = ys[i0:i1], xs[i0:i1], t0s[i0:i1]
-            if p == 2:
-                _restart_pixels(stack, yg, xg, tg, i1 - i0, n, alpha, out, 2)
-            else:
-                _restart_pixels(stack, yg, xg, tg, i1 - i0, n, alpha, out, 1)
+            _restart_pixels(stack, ys[i0:i1], xs[i0:i1], t0s[i0:i1], i1 - i0, n, alpha, out)
 
 
 _kernel_parallel = njit(
