@@ -499,7 +499,7 @@ def _kernel_py(stack, n, alpha, alpha32, out, bad_per_row):  # type: ignore[no-u
     ``alpha`` of unchanged ones) keep run 0 up to that rejection and restart after it, together
     with the other such pixels of the task's rows (``_restart_pixels``, vectorised over them);
     the others are done after run 0. A task is ``_ROWS_PER_TASK`` rows: its scratch arrays are
-    allocated once, and its restarts fill whole SIMD vectors.
+    allocated once, and the restarts of its rows share SIMD vectors (fewer padded lanes).
     """
     k, p, ny, nx = stack.shape
     pq_out = out[3]
