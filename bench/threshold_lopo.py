@@ -126,7 +126,12 @@ def main() -> None:
     )
     parser.add_argument("--aux-model", type=Path, help="auxiliary model (skip training)")
     parser.add_argument("--train-minutes", type=float, default=22.0)
-    parser.add_argument("--out", type=Path, default=Path("aux-lopo"), help="training output")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "out" / "aux-lopo",
+        help="training output (default: bench/out/aux-lopo, not tracked)",
+    )
     parser.add_argument("--unseen-prefix", default="MunichStreet02-")
     args = parser.parse_args()
     from forcewatch.measure.objects import load_model
