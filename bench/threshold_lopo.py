@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,10 @@ def train_aux(seen: list[str], minutes: float, out_dir: Path) -> Path:
     from forcewatch.measure.objects.data import DataSource
     from forcewatch.measure.objects.train import TrainConfig, train
 
-    kit = Path(tempfile.mkdtemp(prefix="kit-seen-"))  # images, their labels, classes.txt
+    kit = out_dir / "kit-seen"  # links to the seen place's images, their labels, classes.txt
+    if kit.exists():
+        shutil.rmtree(kit)
+    kit.mkdir(parents=True)
     names = seen + [Path(n).with_suffix(".txt").name for n in seen] + ["classes.txt"]
     for name in names:
         (kit / name).symlink_to(SHARED / "aerial-cars" / name)
@@ -105,14 +108,21 @@ def train_aux(seen: list[str], minutes: float, out_dir: Path) -> Path:
             weight=0.4,
         ),
     ]
-    t0 = time.time()
+    t0 = last = time.time()
+
+    def progress(step: int, total: int, loss: float) -> None:
+        nonlocal last
+        if time.time() - last >= 60:  # a line a minute: the run takes --train-minutes
+            last = time.time()
+            print(f"{last - t0:5.0f} s  step {step}  loss {loss:.3f}", file=sys.stderr)
+
     res = train(
         sources,
         out_dir=out_dir,
         epochs=40,
         config=TrainConfig(threads=2, time_limit_s=minutes * 60),
         name="aux-leave-one-place-out",
-        progress=lambda step, total, loss: None,
+        progress=progress,
     )
     print(
         f"trained {res.steps} steps in {time.time() - t0:.0f} s: {res.onnx_path}", file=sys.stderr
