@@ -198,6 +198,7 @@ def _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, p_out):  # type: 
                 sa = s0[x] + a
                 ls_new = _ln(sa)
                 ln_r = _ln(a) + jm1 * ls[x] - j * ls_new + cst
+                ln_r = ln_r if (a > 0.0) & (a < inf) else np.nan  # as for two bands
                 h = max(c * ln_r, 0.0)
                 rh = np.sqrt(h)
                 pv = _erfc(rh) + omega2 * _exp(-h) * _TWO_OVER_SQRT_PI * rh * (1.0 + h / 1.5)
@@ -207,11 +208,8 @@ def _fast_row(stack, y, n, alpha32, s0, s1, ls, lnq, bad, hit, p_out):  # type: 
                 lnq[x] += ln_r
                 s0[x] = sa
                 ls[x] = ls_new
-                ok = (a > 0.0) & (a < inf)
-                bad[x] |= np.uint8(1) - np.uint8(ok)
-    if p == 2:
-        for x in range(nx):
-            bad[x] |= np.uint8(lnq[x] != lnq[x])  # NaN: some date was not valid
+    for x in range(nx):
+        bad[x] |= np.uint8(lnq[x] != lnq[x])  # NaN: some date was not valid
 
 
 @njit(inline="always", fastmath=_FASTMATH, error_model="numpy", cache=True)
