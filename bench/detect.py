@@ -199,30 +199,24 @@ def dota_counts(args: argparse.Namespace) -> dict:
     return rows
 
 
-def threshold(args: argparse.Namespace) -> dict:
-    """``score_min`` maximising class-agnostic F1 at IoU 0.5 on ``VALIDATION_FRAMES`` (nominal
-    0.13 m GSD, as the held-out KIT figures). Refuses frames the model records as held out."""
-    from forcewatch.measure.objects import detect_image, load_model, read_dataset
-    from forcewatch.measure.objects.evaluate import Prediction, compute_metrics, heldout_names
+def f1_curve(det, names, tta: bool) -> tuple[list[dict], int]:  # type: ignore[no-untyped-def]
+    """Class-agnostic precision, recall and F1 at IoU 0.5 on the KIT frames ``names`` (nominal
+    0.13 m GSD) for ``score_min`` 0.100, 0.125, ..., 0.700; and the number of labelled objects."""
+    from forcewatch.measure.objects import detect_image, read_dataset
+    from forcewatch.measure.objects.evaluate import Prediction, compute_metrics
     from forcewatch.measure.objects.labels import map_classes
 
-    det = load_model(args.model, threads=args.threads)
-    held = set(heldout_names(det.info.metadata, SHARED / "aerial-cars") or [])
-    if held & set(VALIDATION_FRAMES):
-        raise SystemExit(
-            f"validation frames overlap the held-out set: {held & set(VALIDATION_FRAMES)}"
-        )
     mapped = [
         map_classes(lab)  # model classes (cyclists dropped), then class-agnostic
         for lab in read_dataset(SHARED / "aerial-cars", "yolo")
-        if lab.image_path.name in VALIDATION_FRAMES
+        if lab.image_path.name in names
     ]
     labels = [map_classes(lab, {c: "object" for c in set(lab.classes)}) for lab in mapped]
-    if len(labels) != len(VALIDATION_FRAMES):
-        raise SystemExit(f"found {len(labels)} of {len(VALIDATION_FRAMES)} validation frames")
+    if len(labels) != len(names):
+        raise SystemExit(f"found {len(labels)} of {len(names)} frames in {SHARED / 'aerial-cars'}")
     preds = []
     for lab in labels:
-        res = detect_image(lab.image_path, det, gsd_m=0.13, score_min=0.05, tta=args.tta)
+        res = detect_image(lab.image_path, det, gsd_m=0.13, score_min=0.05, tta=tta)
         preds.append(Prediction(res.boxes_px, res.scores, ("object",) * len(res.scores)))
     rows = []
     for t in np.round(np.arange(0.10, 0.71, 0.025), 3):
@@ -230,11 +224,31 @@ def threshold(args: argparse.Namespace) -> dict:
         p, r = m.precision or 0.0, m.recall or 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         rows.append({"score_min": float(t), "precision": p, "recall": r, "f1": f1})
-        print(f"score >= {t:.3f}: P {p:.3f} R {r:.3f} F1 {f1:.3f}", file=sys.stderr)
+    return rows, int(sum(len(x) for x in labels))
+
+
+def threshold(args: argparse.Namespace) -> dict:
+    """``score_min`` maximising class-agnostic F1 at IoU 0.5 on ``VALIDATION_FRAMES`` (nominal
+    0.13 m GSD, as the held-out KIT figures). Refuses frames the model records as held out."""
+    from forcewatch.measure.objects import load_model
+    from forcewatch.measure.objects.evaluate import heldout_names
+
+    det = load_model(args.model, threads=args.threads)
+    held = set(heldout_names(det.info.metadata, SHARED / "aerial-cars") or [])
+    if held & set(VALIDATION_FRAMES):
+        raise SystemExit(
+            f"validation frames overlap the held-out set: {held & set(VALIDATION_FRAMES)}"
+        )
+    rows, n_true = f1_curve(det, VALIDATION_FRAMES, args.tta)
+    for row in rows:
+        print(
+            f"score >= {row['score_min']:.3f}: P {row['precision']:.3f} R {row['recall']:.3f} "
+            f"F1 {row['f1']:.3f}",
+            file=sys.stderr,
+        )
     best = max(rows, key=lambda row: row["f1"])
     print(f"best: {best}", file=sys.stderr)
-    return {"frames": list(VALIDATION_FRAMES), "n_true": int(sum(len(x) for x in labels)),
-            "rows": rows, "best": best}  # fmt: skip
+    return {"frames": list(VALIDATION_FRAMES), "n_true": n_true, "rows": rows, "best": best}
 
 
 def main() -> None:

@@ -30,42 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import detect as bench_detect  # noqa: E402  (bench/detect.py: SHARED, VALIDATION_FRAMES)
+import detect as bench_detect  # noqa: E402  (bench/detect.py: SHARED, VALIDATION_FRAMES, f1_curve)
 
 SHARED = bench_detect.SHARED
 
 
-def f1_curve(det, names: tuple[str, ...], tta: bool) -> list[tuple[float, float, float, float]]:  # type: ignore[no-untyped-def]
-    """(threshold, precision, recall, F1) on the KIT frames ``names``, class-agnostic."""
-    from forcewatch.measure.objects import detect_image, read_dataset
-    from forcewatch.measure.objects.evaluate import Prediction, compute_metrics
-    from forcewatch.measure.objects.labels import map_classes
-
-    labs = [
-        map_classes(lab)
-        for lab in read_dataset(SHARED / "aerial-cars", "yolo")
-        if lab.image_path.name in names
-    ]
-    if len(labs) != len(names):
-        raise SystemExit(f"found {len(labs)} of {len(names)} frames in {SHARED / 'aerial-cars'}")
-    labels = [map_classes(lab, {c: "object" for c in set(lab.classes)}) for lab in labs]
-    preds = []
-    for lab in labels:
-        res = detect_image(lab.image_path, det, gsd_m=0.13, score_min=0.05, tta=tta)
-        preds.append(Prediction(res.boxes_px, res.scores, ("object",) * len(res.scores)))
-    rows = []
-    for t in np.round(np.arange(0.10, 0.71, 0.025), 3):
-        m = compute_metrics(preds, labels, ["object"], 0.5, float(t)).per_class["object"]
-        p, r = m.precision or 0.0, m.recall or 0.0
-        rows.append((float(t), p, r, 2 * p * r / (p + r) if p + r else 0.0))
-    return rows
-
-
-def best(rows: list[tuple[float, float, float, float]]) -> float:
-    return max(rows, key=lambda row: row[3])[0]
+def best(rows: list[dict]) -> float:
+    """The ``score_min`` of the highest F1 (the first, lowest, of equal ones)."""
+    return float(max(rows, key=lambda row: row["f1"])["score_min"])
 
 
 def places(unseen_prefix: str) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
@@ -153,10 +126,10 @@ def main() -> None:
     aux, shipped = load_model(aux_path, threads=2), load_model(threads=2)
     report: dict[str, Any] = {"unseen_place": list(unseen), "seen_place_frames": list(seen_frames)}
     for tta in (False, True):
-        unseen_rows = f1_curve(aux, unseen, tta)
+        unseen_rows, _ = bench_detect.f1_curve(aux, unseen, tta)
         t_unseen = best(unseen_rows)
-        t_seen = best(f1_curve(aux, seen_frames, tta))
-        t_rule = best(f1_curve(shipped, bench_detect.VALIDATION_FRAMES, tta))
+        t_seen = best(bench_detect.f1_curve(aux, seen_frames, tta)[0])
+        t_rule = best(bench_detect.f1_curve(shipped, bench_detect.VALIDATION_FRAMES, tta)[0])
         new = round(t_rule + (t_unseen - t_seen), 3)
         key = "score_min_tta" if tta else "score_min"
         report[key] = {
