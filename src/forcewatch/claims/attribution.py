@@ -20,7 +20,13 @@ from forcewatch.claims import lexicon as lx
 from forcewatch.claims.dates import anchor_offset_days, find_dates
 from forcewatch.claims.model import ClaimKind
 from forcewatch.claims.reading import OPERATIONAL_KINDS, find_triggers
-from forcewatch.claims.speakers import SpeakerEntry, canonical_speaker, speaker_mentions
+from forcewatch.claims.speakers import (
+    BY_MOD,
+    RU_MOD,
+    SpeakerEntry,
+    canonical_speaker,
+    speaker_mentions,
+)
 from forcewatch.claims.text import fold
 
 
@@ -133,10 +139,25 @@ class Discourse:
     last_speaker: Speaker | None = None  # of the previous sentence, for a quotation going on
 
 
-def _resolve(word: str, history: Sequence[Speaker]) -> Speaker | None:
+_DEFENCE_MINISTRY = {
+    "russia": RU_MOD,
+    "belarus": BY_MOD,
+    "ukraine": "Ukrainian Ministry of Defence",
+}
+
+
+def _resolve(
+    word: str, history: Sequence[Speaker], local: Sequence[Speaker] = ()
+) -> Speaker | None:
     """The earlier speaker a pronoun or "the group" refers to: the latest of a fitting role.
-    "The ministry" with no ministry before it is the defence ministry of the latest state."""
+    "The ministry" with no ministry before it is the defence ministry of the latest state; a
+    state named earlier in the same sentence (``local``: "In Belarus, ... the defence ministry
+    said") comes first."""
     word = word.lower()
+    if word == "ministry":
+        for sp in reversed(local):
+            if sp.military_voice:
+                return Speaker(sp.military_voice, sp.raw, "body", sp.side, None, True)
     roles = _ANAPHOR_ROLES.get(word, ("person", "body", "state", "analyst", "anonymous"))
     for role in roles:
         for sp in reversed(history):
@@ -174,8 +195,24 @@ class Sentence:
         return [(s, e, _speaker(entry, self.orig[s:e])) for s, e, entry in merged]
 
     def _history_before(self, pos: int) -> list[Speaker]:
-        here = [sp for s, e, sp in self.mentions if e <= pos and sp.role not in ("imagery",)]
-        return self.discourse.history + here
+        return self.discourse.history + self._local(pos)
+
+    def _local(self, pos: int) -> list[Speaker]:
+        """Speakers named in this sentence before ``pos``."""
+        return [sp for s, e, sp in self.mentions if e <= pos and sp.role not in ("imagery",)]
+
+    def _local_states(self, pos: int) -> list[Speaker]:
+        """Speakers and states (also as places: "In Belarus, ...") named in this sentence
+        before ``pos``, in order: whose "the defence ministry" it may be."""
+        hits = [(s, sp) for s, e, sp in self.mentions if e <= pos and sp.role != "imagery"]
+        for force, rx in lx.STATE_RX:
+            ministry = _DEFENCE_MINISTRY.get(force.value)
+            for m in rx.finditer(self.text[:pos]):
+                if ministry:
+                    hits.append(
+                        (m.start(), Speaker(ministry, m.group(0), "state", force.value, ministry))
+                    )
+        return [sp for _, sp in sorted(hits, key=lambda h: h[0])]
 
     def _mask(self, start: int, end: int) -> None:
         self.text = self.text[:start] + " " * (end - start) + self.text[end:]
@@ -263,7 +300,9 @@ class Sentence:
             if (m := rx.search(stripped)) is not None:
                 word = m.group("w")
                 if word.lower() in ("report", "statement") or verb.lower() != "read":
-                    ref = _resolve(word, self._history_before(m.start()))
+                    ref = _resolve(
+                        word, self._history_before(m.start()), self._local_states(m.start())
+                    )
                     if ref is not None and not (shows and ref.role == "person"):
                         return m.start(), ref
                     described = m.group(0).split()
@@ -344,6 +383,22 @@ class Sentence:
             end = len(self.text)
             self.atts.append(Attribution(sp, end, end, "said", end, end, backward=True))
 
+    _LEAD = re.compile(
+        r"\W*(?:(?:but|and|however|meanwhile|separately|earlier|later|on\s+\w+|late\s+on\s+\w+)"
+        r"\W*)*",
+        re.IGNORECASE,
+    )
+
+    def _sentence_subject(self, pos: int) -> Speaker | None:
+        """A speaker named at the start of the sentence, before ``pos`` and with a comma
+        between: the subject that a later "..., saying" reports for."""
+        if "," not in self.text[:pos]:
+            return None
+        for s, e, sp in self.mentions:
+            if e <= pos and sp.role != "imagery" and self._LEAD.fullmatch(self.text[:s]):
+                return sp
+        return None
+
     def find_attributions(self) -> None:
         for m in lx.REPORTING_VERB.finditer(self.text):
             verb, vs, ve = m.group("verb"), m.start(), m.end()
@@ -362,6 +417,10 @@ class Sentence:
                 self.atts.append(
                     Attribution(previous.speaker, vs, ve, verb, vs, ve, inherited=True)
                 )
+                continue
+            subject = self._sentence_subject(vs) if verb.lower().endswith("ing") else None
+            if subject is not None:  # "The ministry released footage ..., saying units ..."
+                self.atts.append(Attribution(subject, vs, ve, verb, vs, ve))
                 continue
             before = self._speaker_before(vs, verb)
             if before is not None:

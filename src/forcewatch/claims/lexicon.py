@@ -76,7 +76,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|servicem[ae]n)\s+(?:\w+\s+){0,2}?(?:remain|stay)\w*"),
         (ClaimKind.WITHDRAWAL, True,
          r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:border|crimea|belarus"
-         r"|area|region|exercise|training\s+grounds?)\b"),
+         r"|area|region|exercise|training\s+grounds?|country|republic|territory)\b"),
         (ClaimKind.WITHDRAWAL, False,
          r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
         (ClaimKind.EXERCISE_END, True,
@@ -129,6 +129,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:pontoon\s+)?bridges?\s+{_W}{{0,4}}?(?:built|put|erected|laid|constructed|thrown)\b"),
         (ClaimKind.BUILD_UP, True,
+         r"\b(?:buil[dt]|build(?:s|ing)|erect(?:s|ed|ing)?|construct(?:s|ed|ing)?|la(?:id|ys|ying)"
+         r"|put\s+up|thr(?:ew|own))\s+(?:(?:a|an|the|two|three|several|new|temporary|military)\s+)*"
+         r"(?:pontoon\s+)?bridges?\b"),
+        (ClaimKind.BUILD_UP, True,
          rf"\b(?:field\s+hospitals?|blood\s+supplies)\s+{_W}{{0,3}}?(?:set\s+up|erected|built"
          r"|deployed|moved)\b"),
         (ClaimKind.BUILD_UP, True, r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+place\b"),
@@ -171,7 +175,8 @@ PERCEPTION = re.compile(
 )
 TREND_INCREASE = re.compile(
     r"\b(?:more(?!\s+than)|additional|extra|further|another|new|newly|increas\w*|growing"
-    r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied))\b",
+    r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
+    r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+)?\d[\d,]*)\b",
     I,
 )
 TREND_NONE = re.compile(
@@ -302,16 +307,25 @@ MILITARY_NOUN = re.compile(
     r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
     I,
 )
-# A state as the subject of a verb: "Russia has placed", "the US will reposition".
+# States by name, for "Russia has placed" (the subject of a verb) and "its troops" (the owner).
+STATE_NAMES: tuple[tuple[Force, str], ...] = (
+    (Force.RUSSIA, r"Russia|Moscow|the\s+Kremlin"),
+    (Force.BELARUS, r"Belarus|Minsk"),
+    (Force.US, r"the\s+US|the\s+U\.S\.|the\s+United\s+States|Washington|the\s+Pentagon"),
+    (Force.NATO, r"NATO|the\s+alliance|Britain|the\s+UK"),
+    (Force.UKRAINE, r"Ukraine|Kyiv|Kiev"),
+)
 FORCE_SUBJECTS: tuple[tuple[Force, re.Pattern[str]], ...] = tuple(
-    (force, re.compile(rf"(?<![\w-])(?:{rx})$"))
-    for force, rx in (
-        (Force.RUSSIA, r"Russia|Moscow|the\s+Kremlin"),
-        (Force.BELARUS, r"Belarus|Minsk"),
-        (Force.US, r"the\s+US|the\s+U\.S\.|the\s+United\s+States|Washington|the\s+Pentagon"),
-        (Force.NATO, r"NATO|the\s+alliance|Britain|the\s+UK"),
-        (Force.UKRAINE, r"Ukraine|Kyiv|Kiev"),
-    )
+    (force, re.compile(rf"(?<![\w-])(?:{rx})$")) for force, rx in STATE_NAMES
+)
+STATE_RX: tuple[tuple[Force, re.Pattern[str]], ...] = tuple(
+    (force, re.compile(rf"(?<![\w-])(?:{rx})(?![\w'\u2019-])")) for force, rx in STATE_NAMES
+)
+# A state named after a preposition is a place, not an actor: "troops near Ukraine were ...".
+PREPOSITION_END = re.compile(
+    r"\b(?:near|to|from|in|into|inside|within|outside|with|against|of|on|onto|at|by|for|off"
+    r"|toward|towards|across|along|around|over|through|beyond|about|between|under)\s*$",
+    I,
 )
 NATO_DESTINATION = re.compile(
     r"\b(?:to|into|in)\s+(?:the\s+)?(?:Poland|Germany|Romania|Lithuania|Latvia|Estonia|Slovakia"
@@ -359,7 +373,9 @@ REGION = re.compile(
 BAND = re.compile(
     r"(?:(?P<qual>less\s+than|under|within|up\s+to|about|some|around|roughly|more\s+than|over"
     r"|at\s+least|only)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+)?(?P<num>\d{1,3}(?:,\d{3})*"
-    r"(?:\.\d+)?)\s*-?\s*(?P<unit>km|kilomet(?:re|er)s?|miles?)\b[^.;]{0,20}?\b(?:from|of)\s+"
+    r"(?:\.\d+)?|(?<![\w-])(?:"
+    + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w)
+    + r"))\s*-?\s*(?P<unit>km|kilomet(?:re|er)s?|miles?)\b[^.;]{0,20}?\b(?:from|of)\s+"
     r"(?:the\s+)?(?:[\w']+\s+){0,2}(?:border|frontier)",
     I,
 )

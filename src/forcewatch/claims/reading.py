@@ -167,7 +167,8 @@ def _direction(text: str, kind: ClaimKind) -> Direction | None:
     cues: list[tuple[int, Direction]] = []
     for rx, direction in ((lx.TOWARD, Direction.TOWARD), (lx.AWAY, Direction.AWAY)):
         for m in rx.finditer(text):
-            if not lx.DIRECTION_NEGATED.search(text[max(0, m.start() - 30) : m.start()]):
+            clause = re.split(r"[,;:\u2013\u2014]|\bbut\b", text[: m.start()])[-1]
+            if not (lx.DIRECTION_NEGATED.search(clause[-30:]) or lx.WIDE_NEGATOR.search(clause)):
                 cues.append((m.start(), direction))
     kinds = {d for _, d in cues}
     if len(kinds) == 1:
@@ -201,7 +202,8 @@ def _force(
     if verbal_anchor:
         head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
         for force, rx in lx.FORCE_SUBJECTS:
-            if rx.search(head):
+            subject = rx.search(head)
+            if subject and not lx.PREPOSITION_END.search(head[: subject.start()]):
                 candidates.append((0, force))
         if re.fullmatch(r"\W*(?:[\w,]+\s+){0,3}(?:it|we|they)", head.strip(), re.IGNORECASE):
             side_force = _SIDE_FORCE.get(speaker_side or "")
@@ -209,13 +211,28 @@ def _force(
                 candidates.append((0, side_force))
     if candidates:
         return min(candidates)[1], True
-    if re.search(r"\b(?:its|their)\s+(?:own\s+)?(?:troops|forces|units|soldiers)\b", text, re.I):
-        side_force = _SIDE_FORCE.get(speaker_side or "")
-        if side_force is not None:
-            return side_force, True
+    owned = re.search(
+        r"\b(?:its|their)\s+(?:own\s+)?(?:troops|forces|units|soldiers)\b", text, re.I
+    )
+    if owned:
+        owner = _state_before(text[: owned.start()]) or _SIDE_FORCE.get(speaker_side or "")
+        if owner is not None:
+            return owner, True
     if kind in OPERATIONAL_KINDS and lx.NATO_DESTINATION.search(text):
         return (previous if previous in (Force.US, Force.NATO) else Force.NATO), False
     return Force.RUSSIA, False
+
+
+def _state_before(text: str) -> Force | None:
+    """The state named last in ``text`` as an actor (not after a preposition): the owner of a
+    following "its troops" ("Russia had increased its forces")."""
+    hits = [
+        (m.start(), force)
+        for force, rx in lx.STATE_RX
+        for m in rx.finditer(text)
+        if not lx.PREPOSITION_END.search(text[: m.start()])
+    ]
+    return max(hits)[1] if hits else None
 
 
 _AGENT = re.compile(
@@ -243,17 +260,17 @@ def _band(text: str) -> tuple[float, float] | None:
     if m is None:
         return None
     km_per = 1.609344 if m.group("unit").lower().startswith("mile") else 1.0
-    far = float(m.group("num").replace(",", "")) * km_per
+    far = _number(m.group("num"), None) * km_per
     if m.group("lo"):
-        return float(m.group("lo")) * km_per, far
+        return round(float(m.group("lo")) * km_per, 1), round(far, 1)
     qual = " ".join((m.group("qual") or "").lower().split())
     if qual in ("less than", "under", "within", "up to", "only"):
-        return 0.0, far
+        return 0.0, round(far, 1)
     if qual in ("about", "some", "around", "roughly"):
         return round(far * 0.9, 1), round(far * 1.1, 1)
     if qual in ("more than", "over", "at least"):
-        return far, round(far * 1.5, 1)
-    return far, far
+        return round(far, 1), round(far * 1.5, 1)
+    return round(far, 1), round(far, 1)
 
 
 def _trend(text: str, kind: ClaimKind) -> Change | None:
@@ -263,7 +280,7 @@ def _trend(text: str, kind: ClaimKind) -> Change | None:
         return Change.NONE
     for m in lx.TREND_INCREASE.finditer(text):
         if lx.MILITARY_NOUN.search(text[m.end() : m.end() + 40]) or m.group(0).lower().startswith(
-            ("increas", "ramp")
+            ("increas", "ramp", "up")
         ):
             return Change.INCREASE
     return None

@@ -1,0 +1,90 @@
+"""Sentence constructions of wire copy that earlier extractors misread, one test each.
+
+The sentences were written for these tests (in the style of Feb 2022 reporting); each test
+names the wrong reading it guards against.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from forcewatch.claims.extract import extract_claims
+from forcewatch.claims.model import Change, Claim, ClaimKind, Direction, Force
+
+PUBLISHED = date(2022, 2, 16)
+
+
+def _claims(text: str) -> list[Claim]:
+    return extract_claims(text, PUBLISHED, "Example Wire")
+
+
+def _only(text: str) -> Claim:
+    claims = _claims(text)
+    assert len(claims) == 1, [(c.kind.value, c.speaker, c.quote) for c in claims]
+    return claims[0]
+
+
+def test_its_forces_belong_to_the_state_named_before_them_not_to_the_speaker() -> None:
+    claim = _only(
+        "A senior US official said on Tuesday that Russia had increased its forces along the "
+        "border by as many as 7,000 troops in recent days, some arriving as recently as Monday."
+    )
+    assert claim.force is Force.RUSSIA  # was US: "its" went to the speaker's side
+    assert claim.quantity == 7000 and claim.trend is Change.INCREASE
+
+
+def test_a_state_after_a_preposition_is_a_place_not_the_subject() -> None:
+    claim = _only(
+        "Russia said on Tuesday that some of its troops deployed near Ukraine were returning "
+        "to their bases after exercises."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL
+    assert claim.force is Force.RUSSIA  # was UKRAINE: "near Ukraine were returning"
+
+
+def test_no_evidence_that_negates_the_direction_it_governs() -> None:
+    claim = _only(
+        "Britain's defence ministry said it had seen no evidence that Russian forces were "
+        "pulling back, and that armoured vehicles continued to move towards the border."
+    )
+    assert claim.direction is Direction.TOWARD  # was AWAY, from "pulling back"
+
+
+def test_a_distance_in_words_gives_a_band() -> None:
+    claim = _only(
+        "Maxar said its images showed Russia has built a pontoon bridge across the river "
+        "less than four miles from the border with Ukraine."
+    )
+    assert claim.kind is ClaimKind.BUILD_UP  # "has built a bridge": was COUNT
+    assert claim.band_km == (0.0, 6.4)
+
+
+def test_the_defence_ministry_of_the_state_the_sentence_opens_with() -> None:
+    claims = _claims(
+        "Britain's defence ministry said Russian forces were still moving towards the border. "
+        "In Belarus, where some 30,000 Russian soldiers are taking part in drills, the defence "
+        "ministry said all Russian troops would leave the country once the drills end on 20 "
+        "February."
+    )
+    leave = [c for c in claims if c.kind is ClaimKind.WITHDRAWAL]
+    assert len(leave) == 1, [(c.kind.value, c.speaker) for c in claims]
+    # was the UK ministry of the sentence before; "leave the country" was not read at all
+    assert leave[0].speaker == "Belarusian Ministry of Defence"
+    assert leave[0].window_start == date(2022, 2, 20)
+
+
+def test_saying_reports_for_the_subject_that_opens_the_sentence() -> None:
+    claim = _only(
+        "Russia's defence ministry on Wednesday released footage of tanks crossing a bridge "
+        "from Crimea, saying units were returning to their permanent bases."
+    )
+    assert claim.speaker == "Russian Ministry of Defence"  # was the outlet's own voice
+    assert claim.kind is ClaimKind.WITHDRAWAL
+
+
+def test_up_from_a_number_is_an_increase() -> None:
+    claim = _only(
+        "A US defence official said about 150,000 Russian troops were now massed around "
+        "Ukraine, up from 100,000 last month."
+    )
+    assert claim.quantity == 150000 and claim.trend is Change.INCREASE
