@@ -88,3 +88,60 @@ def test_up_from_a_number_is_an_increase() -> None:
         "Ukraine, up from 100,000 last month."
     )
     assert claim.quantity == 150000 and claim.trend is Change.INCREASE
+
+
+def test_its_imagery_is_the_imagery_of_the_firm_that_speaks() -> None:
+    claim = _only(
+        "Satellite firm Planet Labs says its imagery shows that a field hospital has been set "
+        "up near Belgorod in the past week."
+    )
+    assert claim.speaker == "Planet Labs"  # was "Satellite imagery (unattributed)"
+    assert claim.kind is ClaimKind.BUILD_UP
+    assert (claim.window_start, claim.window_end) == (date(2022, 2, 9), PUBLISHED)  # one week
+
+
+def test_an_intelligence_service_is_a_speaker() -> None:
+    claim = _only(
+        "Estonia's foreign intelligence service says Russia has deployed around 150,000 troops "
+        "near Ukraine."
+    )
+    assert "intelligence service" in claim.speaker  # was the outlet's own voice
+    assert claim.quantity == 150000 and claim.force is Force.RUSSIA
+
+
+def test_a_nominal_withdrawal_of_troops_is_a_claim() -> None:
+    claim = _only(
+        "Kremlin spokesman Dmitry Peskov told reporters that the pullout of troops would take "
+        "some time."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL and "Peskov" in claim.speaker  # was no claim
+
+
+def test_imagery_from_a_date_shows() -> None:
+    claim = _only(
+        "Commercial satellite imagery from February 15 shows at least 10 new battalion tactical "
+        "groups in Kursk and Bryansk oblasts, roughly 60 kilometers from the border."
+    )
+    assert claim.quantity == 10 and claim.unit == "battalion tactical groups"  # was no claim
+    assert claim.band_km == (54.0, 66.0)
+
+
+def test_a_military_district_press_service_speaks_for_the_russian_ministry() -> None:
+    claim = _only(
+        "Tank units of the Western Military District have returned to their permanent "
+        "garrisons after exercises, the district's press service reported on Thursday."
+    )
+    assert claim.speaker == "Russian Ministry of Defence"  # was the outlet's own voice
+    assert claim.kind is ClaimKind.WITHDRAWAL
+
+
+def test_arriving_at_the_home_station_is_a_withdrawal() -> None:
+    claims = _claims(
+        "The Western Military District's press service said 15 tanks had completed drills. "
+        "A train carrying equipment of the 6th Combined Arms Army has arrived at its home "
+        "station, the press service said."
+    )
+    train = [c for c in claims if "train" in c.quote]
+    assert len(train) == 1, [(c.kind.value, c.speaker, c.quote) for c in claims]
+    assert train[0].kind is ClaimKind.WITHDRAWAL  # was ARRIVAL
+    assert train[0].speaker == "Russian Ministry of Defence"  # "the press service"

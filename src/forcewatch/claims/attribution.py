@@ -57,7 +57,8 @@ _ADVERBS = (
     r"|then|once|yesterday|today|earlier|recently|already|too|would|will|did|does|on\s+\w+day"
     r"|\w+day|last\s+\w+|this\s+\w+|taken|captured|released|published|collected|acquired"
     r"|on\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?|on\s+\d{1,2}\s+[A-Z][a-z]{2,8}"
-    r"|obtained"
+    r"|obtained|(?:dated\s+|taken\s+|from\s+)(?:on\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
+    r"(?:st|nd|rd|th)?|\d{1,2}\s+[A-Z][a-z]{2,8}|\w+day)"
 )
 _APPOSITIVE = r"\s*,\s*(?:who|which|speaking|writing|talking|addressing|appearing)\b[^,]{0,80},"
 _GAP = re.compile(rf"^(?:{_APPOSITIVE})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
@@ -68,7 +69,7 @@ _PRONOUN = re.compile(r"\b(?P<w>he|she|they|it)\s*$", re.IGNORECASE)
 _ANAPHOR_WORDS = (
     r"group|firm|company|tank|report|statement|officials?|ministry|minister"
     r"|spokes(?:man|woman|person)|analysts?|researchers|agency|president|secretary|diplomat|envoy"
-    r"|ambassador|commander|general|sources?|leader|latter"
+    r"|ambassador|commander|general|sources?|leader|latter|press\s+service"
 )
 _ANAPHOR = re.compile(
     r"\bthe\s+(?:(?:consulting|research|analytical|think|defen[cs]e|foreign|military|intelligence"
@@ -79,6 +80,7 @@ _ROLE_WORD = (
     r"officials?|spokes(?:man|woman|person)|analysts?|experts?|sources?|diplomats?|researchers?"
     r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
     r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
+    r"|(?:intelligence|press|security|border)\s+service|directorate|headquarters"
 )
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
@@ -96,7 +98,7 @@ _ANAPHOR_ROLES = {
     "group": ("analyst", "body"), "firm": ("analyst", "body"), "company": ("analyst", "body"),
     "tank": ("analyst",), "report": ("analyst", "media"), "statement": ("body", "state"),
     "official": ("anonymous",), "officials": ("anonymous",), "source": ("anonymous",),
-    "sources": ("anonymous",), "ministry": ("body",), "analyst": ("analyst", "anonymous"),
+    "sources": ("anonymous",), "ministry": ("body",), "press service": ("body",), "analyst": ("analyst", "anonymous"),
     "analysts": ("analyst", "anonymous"), "researchers": ("analyst",), "agency": ("body",),
     "he": ("person",), "she": ("person",), "they": ("anonymous", "state", "body", "analyst"),
     "it": ("body", "state", "analyst", "media"),
@@ -153,7 +155,7 @@ def _resolve(
     "The ministry" with no ministry before it is the defence ministry of the latest state; a
     state named earlier in the same sentence (``local``: "In Belarus, ... the defence ministry
     said") comes first."""
-    word = word.lower()
+    word = " ".join(word.lower().split())
     if word == "ministry":
         for sp in reversed(local):
             if sp.military_voice:
@@ -340,6 +342,12 @@ class Sentence:
                 r"(?:'s)?\s*", self.text[e:start]
             ):
                 return other
+        if re.search(r"\b(?:its|their)\s+$", self.text[:start], re.IGNORECASE):
+            owners = [
+                o for s, e, o in self.mentions if e <= start and o.role in ("analyst", "body")
+            ]
+            if owners:  # "Planet Labs says its imagery shows"
+                return owners[-1]
         last = self.discourse.last_analyst
         if last is not None and re.match(r"(?i)the\s", sp.raw):
             return Speaker(last.canonical, sp.raw, last.role, last.side, None, True)

@@ -169,7 +169,8 @@ def find_dates(text: str, published_on: date, *, future: bool = False) -> list[D
 
 _SPAN_BACK = re.compile(
     r"\b(?:over|in|during|within)\s+the\s+(?:last|past|previous)\s+"
-    r"(?:(?P<n>\d+|two|three|four|five|six|seven|ten|few|several)\s+)?(?P<unit>hours|days|weeks)\b"
+    r"(?:(?P<n>\d+|two|three|four|five|six|seven|ten|few|several)\s+)?"
+    r"(?P<unit>hours?|days?|weeks?|month)\b"
     r"|\bin\s+recent\s+(?P<unit2>days|weeks)\b",
     re.IGNORECASE,
 )
@@ -213,8 +214,11 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
     back = _SPAN_BACK.search(text)
     if back:
         unit = (back.group("unit") or back.group("unit2") or "days").lower()
-        n = _count(back.group("n")) if back.group("n") else (4 if unit != "weeks" else 2)
-        hours = n * {"hours": 1, "days": 24, "weeks": 24 * 7}[unit]
+        if back.group("n"):
+            n = _count(back.group("n"))
+        else:  # "the past week" is one; "the past days", "recent weeks" a few
+            n = 1 if not unit.endswith("s") else (4 if unit != "weeks" else 2)
+        hours = n * {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 30}[unit.rstrip("s")]
         lookback = max(1, math.ceil(hours / 24))
     return WindowCues(start, end, lookback, future)
 

@@ -67,6 +67,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
         (ClaimKind.WITHDRAWAL, True, r"\b(?:scal(?:e|ing|ed)\s+back|draw(?:ing|n)?\s+down)\b"),
         (ClaimKind.WITHDRAWAL, True,
+         r"\barriv(?:e|ed|es|ing)\s+(?:back\s+)?(?:at|in)\s+(?:its|their)\s+(?:home|permanent)\s+"
+         r"(?:deployment\s+)?(?:stations?|bases?|garrisons?|barracks|points|locations)\b"),
+        (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:mov|head|go|went|sent|travel|transferr?|return)\w*\s+{_W}{{0,3}}?to\s+(?:their\s+"
          r"|its\s+)?(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations"
          r"|stations)\b"),

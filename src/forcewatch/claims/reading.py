@@ -370,7 +370,13 @@ def read_content(
     force, explicit = _force(text, anchor, verbal_anchor, speaker_side, kind, previous_force)
     if chosen is not None and not chosen.verbal and speaker_role not in ("imagery", "analyst"):
         observed = lx.PERCEPTION.search(text) is not None
-        if needs_military and not (explicit or quantity or places or band or observed):
+        of_forces = re.match(  # "the pullout of troops would take time"
+            rf"\s+of\s+(?:the\s+|its\s+|their\s+|some\s+|all\s+)?(?:[\w-]+\s+)?"
+            rf"{lx.MILITARY_NOUN.pattern}",
+            text[chosen.end :],
+            re.IGNORECASE,
+        )
+        if needs_military and not (explicit or quantity or places or band or observed or of_forces):
             return None
     direction = _direction(text, kind)
     if kind is ClaimKind.MOVEMENT and direction is None and lx.INTO_PLACE.search(text):

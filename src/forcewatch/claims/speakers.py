@@ -125,6 +125,9 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"(?:the\s+)?{_DEF}\s+ministry\s+in\s+Moscow",
         rf"Moscow{_A}s\s+{_DEF}\s+ministry",
         r"(?:the\s+)?Russian\s+(?:military|army|armed\s+forces)",
+        # the press services of its military districts and fleets speak for it
+        r"(?:the\s+)?(?:(?:Western|Southern|Eastern|Central|Northern)\s+Military\s+District|district|"
+        r"(?:Black\s+Sea|Baltic|Northern)\s+Fleet|fleet)(?:'s)?\s+press\s+(?:service|office)",
     ),
     _p(
         "Russian Foreign Ministry",
