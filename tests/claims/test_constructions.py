@@ -145,3 +145,31 @@ def test_arriving_at_the_home_station_is_a_withdrawal() -> None:
     assert len(train) == 1, [(c.kind.value, c.speaker, c.quote) for c in claims]
     assert train[0].kind is ClaimKind.WITHDRAWAL  # was ARRIVAL
     assert train[0].speaker == "Russian Ministry of Defence"  # "the press service"
+
+
+def test_the_prime_minister_is_the_one_named_before() -> None:
+    claims = _claims(
+        "Boris Johnson said intelligence shows Russian troops moving closer to Ukraine. The "
+        "prime minister said new field hospitals had been built near the border."
+    )
+    assert {c.speaker for c in claims} == {"Boris Johnson, UK Prime Minister"}  # was generic
+    assert {c.kind for c in claims} == {ClaimKind.MOVEMENT, ClaimKind.BUILD_UP}
+
+
+def test_moved_forces_to_the_border_with_troops_added() -> None:
+    claim = _only(
+        "The UK defence secretary Ben Wallace said Russia had moved 60% of its combat forces to "
+        "the border, with more than 10,000 troops added in the last few days."
+    )
+    assert claim.direction is Direction.TOWARD  # was None: words between "moved" and "to"
+    assert claim.trend is Change.INCREASE  # "troops added"
+    assert claim.quantity == 10000
+
+
+def test_no_date_for_the_withdrawal_denies_it() -> None:
+    claim = _only(
+        "Belarus's defence minister Viktor Khrenin said no date had been set for the withdrawal "
+        "of Russian troops from the country."
+    )
+    assert claim.kind is ClaimKind.DENIAL  # was a WITHDRAWAL claim
+    assert claim.denied_kind is ClaimKind.WITHDRAWAL

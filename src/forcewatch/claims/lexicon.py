@@ -161,7 +161,8 @@ REASSURANCE = re.compile(
 CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
 NEGATOR = re.compile(r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to)\b|n't\b", I)
 WIDE_NEGATOR = re.compile(
-    r"\b(?:no\s+(?:sign|signs|indication|evidence)|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
+    r"\b(?:no\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
+    r"|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
     r"|not\s+(?:yet\s+)?verified|no\s+meaningful)\b",
     I,
 )
@@ -177,7 +178,7 @@ PERCEPTION = re.compile(
     r"\b(?:see|seen|seeing|saw|observe[sd]?|observing|witness\w*|detect\w*|notic\w*)\b", I
 )
 TREND_INCREASE = re.compile(
-    r"\b(?:more(?!\s+than)|additional|extra|further|another|new|newly|increas\w*|growing"
+    r"\b(?:more(?!\s+than)|additional|added|extra|further|another|new|newly|increas\w*|growing"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
     r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+)?\d[\d,]*)\b",
     I,
@@ -199,7 +200,8 @@ FUTURE = re.compile(
 
 # --- direction -------------------------------------------------------------------------------
 TOWARD = re.compile(
-    r"\btowards?\b|\bcloser\s+to\b|\b(?:mov\w*|head\w*|sent|travel\w*)\s+(?:to|into)\s+the\s+"
+    r"\btowards?\b|\bcloser\s+to\b|\b(?:mov\w*|head\w*|sent|travel\w*)\s+(?:[\w%,.-]+\s+){0,6}?"
+    r"(?:to|into)\s+the\s+"
     r"(?:area|region|border|frontier|front)\b",
     I,
 )

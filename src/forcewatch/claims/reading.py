@@ -279,9 +279,14 @@ def _trend(text: str, kind: ClaimKind) -> Change | None:
     if lx.TREND_NONE.search(text):
         return Change.NONE
     for m in lx.TREND_INCREASE.finditer(text):
-        if lx.MILITARY_NOUN.search(text[m.end() : m.end() + 40]) or m.group(0).lower().startswith(
-            ("increas", "ramp", "up")
-        ):
+        noun_after = lx.MILITARY_NOUN.search(text[m.end() : m.end() + 40])
+        noun_before = (
+            m.group(0).lower() == "added"
+            and re.search(  # "10,000 troops added"
+                rf"{lx.MILITARY_NOUN.pattern}\s+$", text[: m.start()], re.IGNORECASE
+            )
+        )
+        if noun_after or noun_before or m.group(0).lower().startswith(("increas", "ramp", "up")):
             return Change.INCREASE
     return None
 
