@@ -173,3 +173,22 @@ def test_no_date_for_the_withdrawal_denies_it() -> None:
     )
     assert claim.kind is ClaimKind.DENIAL  # was a WITHDRAWAL claim
     assert claim.denied_kind is ClaimKind.WITHDRAWAL
+
+
+def test_a_count_that_rose_from_one_number_to_another_is_the_second() -> None:
+    claim = _only(
+        "Images captured on February 15 by Maxar show that the number of helicopters at the "
+        "airfield in Belarus increased from 4 to 34."
+    )
+    assert claim.speaker == "Maxar Technologies"
+    assert (claim.quantity, claim.unit) == (34, "helicopters")  # was no number
+    assert claim.trend is Change.INCREASE
+
+
+def test_a_name_described_after_a_comma_is_the_speaker() -> None:
+    claim = _only(
+        "Jane Roe, a senior fellow at the Example Institute, said more than 40 tanks had "
+        "arrived near Yelnya."
+    )
+    assert claim.speaker == "Jane Roe, senior fellow at the Example Institute"  # was the outlet
+    assert claim.quantity == 40 and claim.kind is ClaimKind.ARRIVAL

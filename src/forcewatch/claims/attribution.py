@@ -315,6 +315,9 @@ class Sentence:
                 return None
         if verb.lower() == "read" or shows:
             return None
+        named = self._described_name(stripped)
+        if named is not None:
+            return named
         m = _GENERIC.search(stripped)
         if m is None:
             return None
@@ -329,6 +332,26 @@ class Sentence:
         ):
             return None
         return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
+
+    _DESCRIPTION = re.compile(
+        rf",\s*(?:an?|the)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD}|fellow|professor|expert"
+        r"|researcher)\b[^,\"]{0,60}),?\s*$",
+        re.IGNORECASE,
+    )
+    _NAME = re.compile(r"(?:^|[^\w'-])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3})\s*$")
+
+    def _described_name(self, before: str) -> tuple[int, Speaker] | None:
+        """'Michael Kofman, an analyst at CNA, said': a name the known speakers do not hold,
+        followed by who they are."""
+        d = self._DESCRIPTION.search(before)
+        if d is None:
+            return None
+        n = self._NAME.search(before[: d.start()])
+        if n is None or _NOT_SPEAKER.match(n.group("name").split()[0]):
+            return None
+        name, desc = n.group("name"), " ".join(d.group("desc").split())
+        raw = f"{name}, {desc}"
+        return n.start("name"), Speaker(raw, raw, "generic", None)
 
     def _imagery_source(self, sp: Speaker, end: int) -> Speaker:
         """Imagery "from Maxar" or "the images" after an analyst spoke: that analyst."""

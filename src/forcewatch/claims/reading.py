@@ -143,6 +143,9 @@ def find_quantity(text: str) -> Quantity | None:
             continue
         if re.match(r"^(?:19|20)\d\d$", m.group("num")) and not m.group("mult"):
             continue
+        if re.search(r"\bfrom\s+$", before) and re.match(r"\s+to\s+\d", after):
+            continue  # "rose from 4 to 34": the count now is the second number
+        range_end = re.search(r"\bfrom\s+[\d,.]+\s+to\s+$", before) is not None
         tail = after.lstrip()
         mods = lx.UNIT_MODIFIERS.match(tail)
         rest = tail[mods.end() :] if mods else tail
@@ -150,7 +153,7 @@ def find_quantity(text: str) -> Quantity | None:
         if unit is None and m.group("strong"):
             unit = "troops"
         qualifier = _qualifier(before)
-        if unit is None and qualifier is not QuantityQualifier.EXACT:
+        if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end):
             earlier = list(lx.ANY_UNIT.finditer(before))
             if earlier:
                 named = earlier[-1].group(0)
