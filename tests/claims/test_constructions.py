@@ -192,3 +192,12 @@ def test_a_name_described_after_a_comma_is_the_speaker() -> None:
     )
     assert claim.speaker == "Jane Roe, senior fellow at the Example Institute"  # was the outlet
     assert claim.quantity == 40 and claim.kind is ClaimKind.ARRIVAL
+
+
+def test_images_taken_on_two_days_show() -> None:
+    claim = _only(
+        "New satellite images from Maxar Technologies, taken on Tuesday and Wednesday, show "
+        "several new deployments of armour and artillery units near Belgorod."
+    )
+    assert claim.speaker == "Maxar Technologies"  # was no claim: the gap was not understood
+    assert claim.trend is Change.INCREASE and claim.places == ("Belgorod",)

@@ -54,7 +54,8 @@ def _speaker(entry: SpeakerEntry, raw: str) -> Speaker:
 
 _ADVERBS = (
     r"has|have|had|also|later|previously|repeatedly|again|publicly|reportedly|separately|further"
-    r"|then|once|yesterday|today|earlier|recently|already|too|would|will|did|does|on\s+\w+day"
+    r"|then|once|yesterday|today|earlier|recently|already|too|would|will|did|does"
+    r"|on\s+\w+day(?:\s+and\s+\w+day)?"
     r"|\w+day|last\s+\w+|this\s+\w+|taken|captured|released|published|collected|acquired"
     r"|on\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?|on\s+\d{1,2}\s+[A-Z][a-z]{2,8}"
     r"|obtained|(?:dated\s+|taken\s+|from\s+)(?:on\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
