@@ -201,3 +201,23 @@ def test_images_taken_on_two_days_show() -> None:
     )
     assert claim.speaker == "Maxar Technologies"  # was no claim: the gap was not understood
     assert claim.trend is Change.INCREASE and claim.places == ("Belgorod",)
+
+
+def test_as_it_claimed_inside_a_quotation_is_not_its_source() -> None:
+    claims = _claims(
+        "The Kremlin said on Tuesday that some troops were heading back to base. Antony Blinken "
+        'told the UN: "We see no pullback." He added: "Russia has moved troops closer to the '
+        'border, not away from it, as it claimed."'
+    )
+    toward = [c for c in claims if c.direction is Direction.TOWARD]
+    assert len(toward) == 1, [(c.kind.value, c.speaker) for c in claims]
+    assert "Blinken" in toward[0].speaker  # was the Kremlin, from "as it claimed"
+
+
+def test_a_model_designation_between_number_and_unit() -> None:
+    claim = _only(
+        "A Ukrainian military source said Russian forces had positioned 20 Su-25 attack jets at "
+        "an airbase in Belarus, just 30 miles from the border."
+    )
+    assert (claim.quantity, claim.unit) == (20, "aircraft")  # was no number
+    assert claim.band_km == (0.0, 48.3)  # "just 30 miles": at most

@@ -432,11 +432,15 @@ class Sentence:
                 return sp
         return None
 
+    _AS_CLAIMED = re.compile(r"\bas\s+(?:it|he|she|they|we|you)\s+(?:had\s+|has\s+)?$", re.I)
+
     def find_attributions(self) -> None:
         for m in lx.REPORTING_VERB.finditer(self.text):
             verb, vs, ve = m.group("verb"), m.start(), m.end()
             if any(e.start <= vs < e.end for e in self.embedded):
                 continue
+            if self._AS_CLAIMED.search(self.text[:vs]) and self.text[:vs].count('"') % 2:
+                continue  # '"... not away from it, as it claimed."': a reference, not a source
             if verb.lower().startswith("according"):
                 found = self._speaker_after(ve)
                 if found:

@@ -277,7 +277,8 @@ NUMBER = re.compile(
 UNIT_MODIFIERS = re.compile(
     r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
     r"|ukrainian|nato|allied|british|combat-ready|combat|active|armou?red|military|infantry"
-    r"|ground|elite|reserve|frontline|front-line|of\s+(?:its|their|the)|of)\s+){0,4}",
+    r"|ground|elite|reserve|frontline|front-line|attack|fighter|transport|of\s+(?:its|their|the)|of"
+    r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
     I,
 )
 NON_FORCE_UNIT = re.compile(
@@ -377,7 +378,7 @@ REGION = re.compile(
 )
 BAND = re.compile(
     r"(?:(?P<qual>less\s+than|under|within|up\s+to|about|some|around|roughly|more\s+than|over"
-    r"|at\s+least|only)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+)?(?P<num>\d{1,3}(?:,\d{3})*"
+    r"|at\s+least|only|just)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+)?(?P<num>\d{1,3}(?:,\d{3})*"
     r"(?:\.\d+)?|(?<![\w-])(?:"
     + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w)
     + r"))\s*-?\s*(?P<unit>km|kilomet(?:re|er)s?|miles?)\b[^.;]{0,20}?\b(?:from|of)\s+"

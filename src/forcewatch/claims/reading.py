@@ -267,7 +267,7 @@ def _band(text: str) -> tuple[float, float] | None:
     if m.group("lo"):
         return round(float(m.group("lo")) * km_per, 1), round(far, 1)
     qual = " ".join((m.group("qual") or "").lower().split())
-    if qual in ("less than", "under", "within", "up to", "only"):
+    if qual in ("less than", "under", "within", "up to", "only", "just"):
         return 0.0, round(far, 1)
     if qual in ("about", "some", "around", "roughly"):
         return round(far * 0.9, 1), round(far * 1.1, 1)
