@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from forcewatch.claims.extract import extract_claims
-from forcewatch.claims.model import Change, Claim, ClaimKind, Direction, Force
+from forcewatch.claims.model import Change, Claim, ClaimKind, Direction, Force, QuantityQualifier
 
 PUBLISHED = date(2022, 2, 16)
 
@@ -221,3 +221,29 @@ def test_a_model_designation_between_number_and_unit() -> None:
     )
     assert (claim.quantity, claim.unit) == (20, "aircraft")  # was no number
     assert claim.band_km == (0.0, 48.3)  # "just 30 miles": at most
+
+
+def test_a_border_guard_service_says_the_number_has_not_decreased() -> None:
+    claim = _only(
+        "According to Ukraine's border guard service, the number of Russian troops along the "
+        "border has not decreased."
+    )
+    assert "border guard service" in claim.speaker  # was no claim
+    assert claim.kind is ClaimKind.DENIAL and claim.denied_kind is ClaimKind.WITHDRAWAL
+
+
+def test_officials_estimate_a_range() -> None:
+    claim = _only(
+        "US officials estimate Russia has between 169,000 and 190,000 personnel in and near "
+        "Ukraine."
+    )
+    assert claim.speaker == "US officials (anonymous)"  # "estimate" was no reporting verb
+    assert claim.quantity == 190000 and claim.quantity_qualifier is QuantityQualifier.UP_TO
+
+
+def test_the_pentagons_press_secretary() -> None:
+    claim = _only(
+        "The Pentagon's press secretary said the US had not seen any meaningful drawdown."
+    )
+    assert claim.speaker == "John Kirby, Pentagon spokesman"  # was "secretary"
+    assert claim.denied_kind is ClaimKind.WITHDRAWAL

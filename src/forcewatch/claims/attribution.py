@@ -81,7 +81,8 @@ _ROLE_WORD = (
     r"officials?|spokes(?:man|woman|person)|analysts?|experts?|sources?|diplomats?|researchers?"
     r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
     r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
-    r"|(?:intelligence|press|security|border)\s+service|directorate|headquarters"
+    r"|(?:intelligence|press|security|border(?:\s+guard)?)\s+service|border\s+guards?|directorate"
+    r"|headquarters"
 )
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"

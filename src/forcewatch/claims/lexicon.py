@@ -30,7 +30,7 @@ SAY_VERBS = (
     r"|wrote|writes|stated|added|adds|adding|noted|notes|noting|revealed|reveals|estimated"
     r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
-    r"|concluded|cautioned|stressed|read"
+    r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
 )
 REPORTING_VERB = re.compile(
     rf"\b(?P<verb>according\s+to|{DENIAL_VERBS}|{SAY_VERBS}|{EVIDENCE_VERBS})\b", I
@@ -66,6 +66,13 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:return\s+of|back\s+to)\s+{_W}{{0,4}}?(?:to\s+)?(?:their\s+|its\s+)?(?:home\s+"
          r"|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
         (ClaimKind.WITHDRAWAL, True, r"\b(?:scal(?:e|ing|ed)\s+back|draw(?:ing|n)?\s+down)\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         rf"\b(?:decreas|reduc|shr[iu]nk)\w*\s+{_W}{{0,3}}?(?:forces|troops|presence|contingent"
+         r"|numbers|units)\b"),
+        (ClaimKind.WITHDRAWAL, True,
+         r"\b(?:numbers?|presence|forces|troops|contingent)\b[^.;,]{0,60}?\b(?P<v>decreas(?:e|ed|es"
+         r"|ing)|reduc(?:e|ed|es|ing)|shr[iu]nk(?:s|ing)?|dwindl(?:e|ed|es|ing))\b"),
+        (ClaimKind.WITHDRAWAL, False, r"\b(?:reductions?|decreases?)\s+(?:in|of)\b"),
         (ClaimKind.WITHDRAWAL, True,
          r"\barriv(?:e|ed|es|ing)\s+(?:back\s+)?(?:at|in)\s+(?:its|their)\s+(?:home|permanent)\s+"
          r"(?:deployment\s+)?(?:stations?|bases?|garrisons?|barracks|points|locations)\b"),

@@ -95,10 +95,12 @@ def _negated(text: str, start: int) -> bool:
 def find_triggers(text: str) -> list[Trigger]:
     """Kind triggers in ``text``, in order of position, each marked negated or not."""
     found = [
-        Trigger(kind, verbal, m.start(), m.end(), _negated(text, m.start()))
+        Trigger(kind, verbal, start, m.end(), _negated(text, start))
         for kind, verbal, rx in lx.TRIGGERS
         for m in rx.finditer(text)
-        if not lx.CONDITIONAL.search(text[max(0, m.start() - 20) : m.start()])
+        # a pattern whose subject comes first marks its verb "v": negation is read before it
+        for start in [m.start("v") if "v" in rx.groupindex else m.start()]
+        if not lx.CONDITIONAL.search(text[max(0, start - 20) : start])
     ]
     states = [t for t in found if t.kind is ClaimKind.COUNT]
     found = [
@@ -153,6 +155,8 @@ def find_quantity(text: str) -> Quantity | None:
         if unit is None and m.group("strong"):
             unit = "troops"
         qualifier = _qualifier(before)
+        if re.search(r"\bbetween\s+[\d,.]+\s+(?:and|to)\s+$", before):
+            qualifier = QuantityQualifier.UP_TO  # "between 169,000 and 190,000": at most the latter
         if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end):
             earlier = list(lx.ANY_UNIT.finditer(before))
             if earlier:

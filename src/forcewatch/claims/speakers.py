@@ -176,7 +176,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "us",
         "person",
         r"(?:John\s+)?Kirby",
-        r"(?:an?\s+|the\s+)?Pentagon\s+(?:spokes(?:man|person)|press\s+secretary)",
+        rf"(?:an?\s+|the\s+)?Pentagon(?:{_A}s)?\s+(?:spokes(?:man|person)|press\s+secretary)",
     ),
     _p(
         "Jake Sullivan, US National Security Adviser",
