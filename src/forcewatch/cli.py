@@ -640,8 +640,13 @@ def detect(
         str | None, typer.Option(help="Model name or .onnx path (default: the shipped one).")
     ] = None,
     gsd_m: Annotated[
-        float | None, typer.Option(help="Ground sample distance of the images, metres.")
-    ] = None,
+        str,
+        typer.Option(
+            help="Ground sample distance of the images in metres per pixel; 'model' (default): "
+            "the image's own (GeoTIFF), else the model's; 'auto': the image's own, else "
+            "estimated from the detections (slower; see docs/detection.md for where it fails)."
+        ),
+    ] = "model",
     score_min: Annotated[float | None, typer.Option(help="Minimum detection score.")] = None,
     tta: Annotated[
         bool, typer.Option(help="Test-time flips: higher AP, 4x the inference time.")
@@ -656,12 +661,20 @@ def detect(
 
     if png is not None and len(images) != 1:
         raise InputError("--png draws one image: give a single image with it")
+    gsd: float | str | None = {"auto": "auto", "model": None}.get(gsd_m.strip().lower(), gsd_m)
+    if isinstance(gsd, str) and gsd != "auto":
+        try:
+            gsd = float(gsd)
+        except ValueError:
+            raise InputError(
+                f"--gsd-m {gsd_m!r}: give metres per pixel (e.g. 0.3), 'auto' or 'model'"
+            ) from None
     features: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     failures = 0
     with progress_bar("detect") as update:
         results = detect_images(
-            [str(p) for p in images], model=model, gsd_m=gsd_m, score_min=score_min, tta=tta
+            [str(p) for p in images], model=model, gsd_m=gsd, score_min=score_min, tta=tta
         )
         for i, result in enumerate(results):
             update(i + 1, len(images))
@@ -686,15 +699,30 @@ def detect(
         _print_json(summaries)
     else:
         classes = sorted({c for s in summaries for c in s["counts"]})
-        table = _table("image", *classes, "total")
+        table = _table("image", "GSD m", *classes, "total")
         for s in summaries:
+            gsd_text = "unknown" if s["gsd_m"] is None else f"{s['gsd_m']:.3g}"
+            if s["gsd_source"] == "estimated":
+                gsd_text += " (estimated)"
             table.add_row(
                 Path(s["image"]).name,
+                gsd_text,
                 *(str(s["counts"].get(c, 0)) for c in classes),
                 str(s["total"]),
             )
         out.print(table)
         out.print(f"detections: {out_file}" + (f"; boxes drawn: {png}" if png else ""))
+    unknown = sum(s["gsd_source"] == "model" for s in summaries)
+    if unknown:
+        console.print(
+            f"{unknown} image(s) state no GSD and were read at the model's: pass --gsd-m "
+            "METRES (or --gsd-m auto to estimate it)"
+        )
+    if any(s["gsd_source"] == "estimated" for s in summaries):
+        console.print(
+            "GSD estimated from the detections (check it: a car is ~4.5 m long); give "
+            "--gsd-m METRES if you know it"
+        )
     if failures == len(images):
         raise typer.Exit(3)
 

@@ -9,6 +9,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from forcewatch.cli import app
+from forcewatch.errors import InputError
 
 from .conftest import squares_image
 
@@ -41,3 +42,24 @@ def test_detect_command_reports_a_bad_image_and_exits_non_zero(
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0
     assert "broken.png" in result.output
+
+
+def test_detect_command_gsd_option(tmp_path: Path, square_model: Path) -> None:
+    img = tmp_path / "squares.png"
+    Image.fromarray(squares_image(200, 150, [(12, 12), (52, 8), (120, 100)])).save(img)
+    runner = CliRunner()
+    base = ["detect", str(img), "--model", str(square_model), "--json"]
+    sources = {}
+    for value in ("auto", "model", "0.3", None):
+        out = tmp_path / f"{value}.geojson"
+        extra = [] if value is None else ["--gsd-m", value]
+        result = runner.invoke(app, [*base, "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(out.read_text())["images"][0]
+        sources[value] = (summary["gsd_source"], summary["gsd_m"])
+    assert sources["auto"][0] == "estimated" and sources["auto"][1] > 0
+    assert sources["model"] == sources[None] == ("model", None)  # the default
+    assert sources["0.3"] == ("given", 0.3)
+    bad = runner.invoke(app, [*base, "--out", str(tmp_path / "x.geojson"), "--gsd-m", "fine"])
+    # main() turns the InputError into a one-line message and its exit code
+    assert isinstance(bad.exception, InputError) and "--gsd-m 'fine'" in str(bad.exception)

@@ -15,6 +15,7 @@ from rasterio.transform import from_origin
 
 from forcewatch.errors import ImageryError, InputError, ModelError
 from forcewatch.measure.objects.infer import (
+    GSD_STEPS,
     ModelInfo,
     detect_image,
     detect_images,
@@ -30,7 +31,7 @@ from forcewatch.measure.objects.result import (
     write_png,
 )
 
-from .conftest import build_square_model, square_boxes, squares_image
+from .conftest import MODEL_GSD_M, build_square_model, square_boxes, squares_image
 
 UTM36N = "EPSG:32636"
 
@@ -343,3 +344,38 @@ def test_geojson_and_png_writers(tmp_path: Path, square_model: Path) -> None:
     drawn = np.asarray(Image.open(write_png(res, tmp_path / "boxes.png")))
     assert drawn.shape == (80, 100, 3)
     assert tuple(drawn[20, 25]) == (255, 64, 64)  # top edge of the first box, class colour
+
+
+def test_auto_gsd_estimates_the_scale_at_which_objects_look_like_training(
+    tmp_path: Path, square_model: Path
+) -> None:
+    """The square detector scores 1.0 only where a square covers its 12 px window, so the
+    estimate is the finest candidate GSD at which the squares are at least 12 model px (a
+    little more after bilinear resampling softens their edges: within 1.5x)."""
+    origins = [(16 + 40 * i, 20 + 48 * j) for i in range(5) for j in range(3)]
+    native = squares_image(224, 160, origins)
+    for factor in (1, 2, 3):  # the image at the model's GSD, then at 1/2 and 1/3 of it
+        big = np.kron(native, np.ones((factor, factor, 1), np.uint8))
+        png = _png(tmp_path / f"x{factor}.png", big)
+        res = detect_image(png, square_model, gsd_m="auto", tile_px=64, overlap_px=16)
+        true_gsd = MODEL_GSD_M / factor
+        assert res.params["gsd_source"] == "estimated"
+        assert true_gsd <= res.gsd_m <= true_gsd * 1.5, (factor, res.gsd_m)
+        assert len(res.params["gsd_candidates"]) == len(GSD_STEPS)
+        assert len(res) == len(origins), factor
+    assert detect_image(png, square_model, tile_px=64).params["gsd_source"] == "model"
+    given = detect_image(png, square_model, gsd_m=0.1, tile_px=64)
+    assert (given.params["gsd_source"], given.gsd_m) == ("given", 0.1)
+    with pytest.raises(InputError, match="auto"):
+        detect_image(png, square_model, gsd_m="fine")
+
+
+def test_auto_gsd_keeps_the_geotiffs_own_gsd(tmp_path: Path, square_model: Path) -> None:
+    rgb = squares_image(128, 128, [(20, 20), (80, 60)]).transpose(2, 0, 1)
+    tif = _geotiff(tmp_path / "sq.tif", rgb, gsd_m=MODEL_GSD_M)
+    res = detect_image(tif, square_model, gsd_m="auto", tile_px=64, overlap_px=16)
+    assert (res.params["gsd_source"], res.gsd_m, res.params["gsd_candidates"]) == (
+        "image",
+        MODEL_GSD_M,
+        None,
+    )

@@ -8,8 +8,10 @@ from forcewatch.measure.objects.evaluate import Metrics, compute_metrics, evalua
 from forcewatch.measure.objects.infer import (
     DEFAULT_MODEL,
     Detector,
+    GsdEstimate,
     detect_image,
     detect_images,
+    estimate_gsd,
     load_model,
 )
 from forcewatch.measure.objects.labels import (
@@ -38,11 +40,13 @@ __all__ = [
     "DetectionFailure",
     "DetectionResult",
     "Detector",
+    "GsdEstimate",
     "ImageLabels",
     "Metrics",
     "compute_metrics",
     "detect_image",
     "detect_images",
+    "estimate_gsd",
     "evaluate",
     "load_model",
     "read_coco",

@@ -233,7 +233,7 @@ def evaluate(
     iou: float = 0.5,
     *,
     split: str = "all",
-    gsd_m: float | None = None,
+    gsd_m: float | str | None = None,
     object_length_m: float | None = None,
     score_min: float | None = None,
     labels_complete: bool = True,
@@ -247,7 +247,8 @@ def evaluate(
     compute ``Metrics``.
 
     ``split``: ``"all"`` files, or ``"heldout"`` / ``"train"`` per the model's metadata (an
-    ``InputError`` if it records no split for this folder). ``gsd_m``: the images' GSD;
+    ``InputError`` if it records no split for this folder). ``gsd_m``: the images' GSD, or
+    ``"auto"`` (the label file's GSD where it states one, else estimated; see ``detect_image``);
     ``object_length_m``: estimate each image's GSD from its labelled boxes instead (for
     screenshots of unknown scale; this uses the labels' scale, so say so when reporting).
     ``labels_complete=False``: only recall is meaningful. ``class_agnostic``: every class is
@@ -266,7 +267,9 @@ def evaluate(
     score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
     for lab in labels:
-        gsd = gsd_m if gsd_m is not None else lab.gsd_m
+        gsd: float | str | None = gsd_m if gsd_m is not None else lab.gsd_m
+        if gsd_m == "auto" and lab.gsd_m:
+            gsd = lab.gsd_m
         if object_length_m is not None:
             gsd = estimate_gsd_m(lab, object_length_m) or gsd
         res = detect_image(

@@ -74,13 +74,15 @@ class DetectionResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """Per-image summary: path, size, GSD, model, counts by class, total."""
+        """Per-image summary: path, size, GSD and where it came from, model, counts by class,
+        total."""
         return {
             "image": self.image_path,
             "width_px": self.width_px,
             "height_px": self.height_px,
             "crs": self.crs,
             "gsd_m": self.gsd_m,
+            "gsd_source": self.params.get("gsd_source"),
             "model": self.model_name,
             "counts": self.counts,
             "total": len(self),
