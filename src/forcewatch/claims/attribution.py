@@ -23,6 +23,7 @@ from forcewatch.claims.reading import OPERATIONAL_KINDS, find_triggers
 from forcewatch.claims.speakers import (
     BY_MOD,
     RU_MOD,
+    UA_MOD,
     SpeakerEntry,
     canonical_speaker,
     speaker_mentions,
@@ -144,11 +145,15 @@ class Discourse:
     last_speaker: Speaker | None = None  # of the previous sentence, for a quotation going on
 
 
-_DEFENCE_MINISTRY = {
-    "russia": RU_MOD,
-    "belarus": BY_MOD,
-    "ukraine": "Ukrainian Ministry of Defence",
-}
+_DEFENCE_MINISTRY = {"russia": RU_MOD, "belarus": BY_MOD, "ukraine": UA_MOD}
+
+
+def _military_voice(speakers: Sequence[Speaker]) -> Speaker | None:
+    """The defence ministry speaking for the latest of ``speakers`` that has one."""
+    for sp in reversed(speakers):
+        if sp.military_voice:
+            return Speaker(sp.military_voice, sp.raw, "body", sp.side, None, True)
+    return None
 
 
 def _resolve(
@@ -159,19 +164,15 @@ def _resolve(
     state named earlier in the same sentence (``local``: "In Belarus, ... the defence ministry
     said") comes first."""
     word = " ".join(word.lower().split())
-    if word == "ministry":
-        for sp in reversed(local):
-            if sp.military_voice:
-                return Speaker(sp.military_voice, sp.raw, "body", sp.side, None, True)
+    if word == "ministry" and (voice := _military_voice(local)) is not None:
+        return voice
     roles = _ANAPHOR_ROLES.get(word, ("person", "body", "state", "analyst", "anonymous"))
     for role in roles:
         for sp in reversed(history):
             if sp.role == role and (word != "ministry" or "Ministry" in sp.canonical):
                 return Speaker(sp.canonical, sp.raw, sp.role, sp.side, sp.military_voice, True)
     if word in ("ministry", "statement"):
-        for sp in reversed(history):
-            if sp.military_voice:
-                return Speaker(sp.military_voice, sp.raw, "body", sp.side, None, True)
+        return _military_voice(history)
     return None
 
 
@@ -211,12 +212,12 @@ class Sentence:
         before ``pos``, in order: whose "the defence ministry" it may be."""
         hits = [(s, sp) for s, e, sp in self.mentions if e <= pos and sp.role != "imagery"]
         for force, rx in lx.STATE_RX:
-            ministry = _DEFENCE_MINISTRY.get(force.value)
+            if (ministry := _DEFENCE_MINISTRY.get(force.value)) is None:
+                continue
             for m in rx.finditer(self.text[:pos]):
-                if ministry:
-                    hits.append(
-                        (m.start(), Speaker(ministry, m.group(0), "state", force.value, ministry))
-                    )
+                hits.append(
+                    (m.start(), Speaker(ministry, m.group(0), "state", force.value, ministry))
+                )
         return [sp for _, sp in sorted(hits, key=lambda h: h[0])]
 
     def _mask(self, start: int, end: int) -> None:

@@ -49,6 +49,7 @@ def _p(
 
 RU_MOD = "Russian Ministry of Defence"
 BY_MOD = "Belarusian Ministry of Defence"
+UA_MOD = "Ukrainian Ministry of Defence"
 
 SPEAKERS: tuple[SpeakerEntry, ...] = (
     # Russia
@@ -354,7 +355,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         r"(?:Oleksiy\s+|Oleksii\s+)?Danilov",
     ),
     _p(
-        "Ukrainian Ministry of Defence",
+        UA_MOD,
         "ukraine",
         "body",
         rf"{_UA}\s+(?:{_DEF}\s+ministry|ministry\s+of\s+{_DEF}|MoD)",

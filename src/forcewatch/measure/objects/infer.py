@@ -372,10 +372,11 @@ def estimate_gsd(
 ) -> GsdEstimate:
     """The image's GSD as the candidate (``GSD_STEPS`` times the model's) at which the model's
     ``ESTIMATE_TOP`` best detections in the central ``ESTIMATE_WINDOW_PX`` window score
-    highest: objects look most like the training data at the right scale. Measured on the
-    ``armour/`` screenshots (docs/detection.md): within 1.5x of the GSD implied by the
-    labelled tanks for 31 of 35 training and 10 of 15 held-out images. Unreliable where the
-    window holds no vehicles (nothing peaks); ``InputError`` if the model has no GSD."""
+    highest: objects look most like the training data at the right scale. Within 1.5x of the
+    GSD the labels imply for 34 of 35 ``armour/`` training and 10 of 15 held-out screenshots,
+    but only 10 of 25 frames of the held-out KIT streets, where it is far too coarse
+    (docs/detection.md, ``bench/detect.py gsd``). Unreliable where the window holds no
+    vehicles (nothing peaks); ``InputError`` if the model has no GSD."""
     if det.info.gsd_m is None:
         raise InputError(
             f"model {det.info.name} records no training GSD, so gsd_m='auto' cannot estimate "
