@@ -43,11 +43,15 @@ def test_a_state_after_a_preposition_is_a_place_not_the_subject() -> None:
 
 
 def test_no_evidence_that_negates_the_direction_it_governs() -> None:
-    claim = _only(
+    claims = _claims(
         "Britain's defence ministry said it had seen no evidence that Russian forces were "
         "pulling back, and that armoured vehicles continued to move towards the border."
     )
-    assert claim.direction is Direction.TOWARD  # was AWAY, from "pulling back"
+    # "said A, and that B": two statements; A denies a pull-back, B is a move toward
+    assert [(c.kind, c.denied_kind, c.direction) for c in claims] == [
+        (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL, None),
+        (ClaimKind.MOVEMENT, None, Direction.TOWARD),  # was AWAY, from "pulling back"
+    ]
 
 
 def test_a_distance_in_words_gives_a_band() -> None:
@@ -247,3 +251,198 @@ def test_the_pentagons_press_secretary() -> None:
     )
     assert claim.speaker == "John Kirby, Pentagon spokesman"  # was "secretary"
     assert claim.denied_kind is ClaimKind.WITHDRAWAL
+
+
+# --- second batch: agency copy, statements, a transcript (written for these tests) -----------
+
+
+def test_russias_military_and_natos_chief_are_speakers() -> None:
+    claims = _claims(
+        "Russia's military said Wednesday that more units were heading back to their garrisons "
+        "after drills, but NATO's chief said the alliance had seen no evidence of a drawdown."
+    )
+    # was one claim in the outlet's voice: neither "Russia's military" nor "NATO's chief" spoke
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL),
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.DENIAL),
+    ]
+
+
+def test_it_said_after_a_sentence_headed_by_the_ministry() -> None:
+    claims = _claims(
+        "Russia's military said more units were heading back to their garrisons. The alliance "
+        "was not convinced. The Defense Ministry released video of tanks crossing a bridge. It "
+        "said the units of the Southern Military District had completed their tactical exercises."
+    )
+    ends = [c for c in claims if c.kind is ClaimKind.EXERCISE_END]
+    assert [c.speaker for c in ends] == ["Russian Ministry of Defence"]  # "It" was NATO
+
+
+def test_an_organisation_described_after_its_name_speaks() -> None:
+    claim = _only(
+        "The Conflict Intelligence Team, a Russian group of investigators, said it had "
+        "identified at least 30 trains carrying military equipment since the beginning of the "
+        "month."
+    )
+    assert claim.speaker == "Conflict Intelligence Team"  # was the outlet
+    assert (claim.quantity, claim.unit) == (30, "trains")
+    assert claim.window_start == date(2022, 2, 1)  # "since the beginning of the month"
+
+
+def test_a_description_before_a_name_and_an_earlier_figure() -> None:
+    claim = _only(
+        "The U.S. ambassador to the OSCE, Michael Carpenter, said Russia may have amassed up to "
+        "190,000 personnel, compared with about 100,000 on January 30."
+    )
+    assert claim.speaker == "Michael Carpenter, U.S. ambassador to the OSCE"  # was the name only
+    assert claim.trend is Change.INCREASE  # "compared with about 100,000": more than before
+
+
+def test_a_title_is_not_part_of_the_name_and_nobody_will_remain() -> None:
+    claim = _only(
+        "Belarusian Foreign Minister Vladimir Makei said that not a single Russian soldier or "
+        "piece of equipment would remain in Belarus after the joint exercises, which are "
+        "scheduled to end on February 20."
+    )
+    # was "Minister Vladimir Makei, Belarusian Foreign", and an exercise-end
+    assert claim.speaker == "Vladimir Makei, Belarusian Foreign Minister"
+    assert claim.kind is ClaimKind.WITHDRAWAL and claim.window_start == date(2022, 2, 20)
+
+
+def test_speaking_on_condition_of_anonymity_and_a_distance_band() -> None:
+    claim = _only(
+        "Roughly half of those forces are within 50 kilometers of the border, one official "
+        "said, speaking on condition of anonymity to discuss intelligence assessments."
+    )
+    # was no claim: the official's words were taken to be "speaking on condition ..."
+    assert claim.speaker == "official (anonymous)"
+    assert claim.kind is ClaimKind.COUNT and claim.band_km == (0.0, 50.0)
+
+
+def test_a_hyphenated_range_is_read_as_up_to_its_upper_end() -> None:
+    claim = _only("Western officials estimate that Russia has massed 130,000-150,000 troops.")
+    assert claim.quantity == 150000  # was no number
+    assert claim.quantity_qualifier is QuantityQualifier.UP_TO
+
+
+def test_according_to_a_news_agency_relays_the_ministry() -> None:
+    claims = _claims(
+        "Russia's defence ministry announced the end of the exercises. \"Units of the Southern "
+        'Military District are moving to their permanent deployment points," the ministry said '
+        "in a statement, according to the Interfax news agency."
+    )
+    assert {c.speaker for c in claims} == {"Russian Ministry of Defence"}  # was Interfax too
+
+
+def test_a_two_sentence_quotation_and_an_address_on_tuesday() -> None:
+    claim = _only(
+        '"We have not yet verified that Russian military units are returning to their home '
+        "bases. Indeed, our analysts indicate that they remain very much in a threatening "
+        'position," Biden said in a televised address on Tuesday.'
+    )
+    # was a claim by "open-source analysts", from "our analysts indicate"
+    assert claim.speaker == "Joe Biden, US President"
+    assert claim.denied_kind is ClaimKind.WITHDRAWAL and claim.stated_on == date(2022, 2, 15)
+
+
+def test_put_the_number_at_reports_a_figure() -> None:
+    claim = _only(
+        "Biden put the number of Russian troops massed near Ukraine at more than 150,000, up "
+        "from an estimated 100,000 in January."
+    )
+    assert claim.speaker == "Joe Biden, US President"  # was the outlet
+    assert claim.quantity == 150000 and claim.trend is Change.INCREASE
+
+
+def test_a_place_opening_the_sentence_belongs_to_the_claim() -> None:
+    claims = _claims(
+        "Maxar said its imagery showed new deployments. Near Soloti, roughly 15 km from the "
+        "border, the imagery showed at least 200 tanks and armoured vehicles."
+    )
+    tanks = next(c for c in claims if c.unit == "tanks")
+    assert "Soloti" in tanks.places and tanks.band_km == (13.5, 16.5)  # were lost
+
+
+def test_units_that_have_now_departed_withdrew() -> None:
+    claim = _only(
+        "In the Yelnya area, Maxar said, a large number of armoured units that had been located "
+        "there in the past have now departed."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL and claim.places == ("Yelnya",)  # was no claim
+
+
+def test_a_bridge_is_not_merged_into_an_earlier_build_up() -> None:
+    claims = _claims(
+        "Maxar said its imagery showed a significant increase in military activity in Belarus. "
+        "A new pontoon bridge was also constructed across the Pripyat River in Belarus, less "
+        "than four miles from the Ukrainian border, Maxar said."
+    )
+    # was one claim: the same speaker and kind were taken to be a restatement
+    assert len(claims) == 2
+    assert claims[1].band_km == (0.0, 6.4) and "Pripyat River" in claims[1].places
+
+
+def test_a_parenthesised_acronym_and_brought_to() -> None:
+    claim = _only(
+        "Ukraine's military intelligence agency (HUR) said on Feb. 14 that Russia had brought 35 "
+        "additional battalion tactical groups to the areas bordering Ukraine."
+    )
+    assert claim.speaker == "Ukrainian military intelligence"  # was no claim
+    assert claim.quantity == 35 and claim.stated_on == date(2022, 2, 14)
+    assert claim.kind is ClaimKind.DEPLOYMENT and "border" in claim.places
+
+
+def test_a_day_after_takes_the_main_clauses_date() -> None:
+    claims = _claims(
+        "Researchers documented dozens of convoys moving toward the border on February 16, a "
+        "day after the Kremlin said some forces were being pulled back."
+    )
+    kremlin = next(c for c in claims if c.speaker == "Kremlin")
+    assert kremlin.stated_on == date(2022, 2, 15)  # was publication, 16 February
+
+
+def test_a_statement_in_its_own_voice() -> None:
+    claims = extract_claims(
+        "The enemy grouping numbers up to 149,000 personnel. No withdrawal of Russian troops "
+        "from the border has been recorded.",
+        PUBLISHED,
+        "Ukrainian Ministry of Defence",
+    )
+    # both were no claim: no verbal trigger, and a negated noun in the outlet's voice
+    assert [(c.kind, c.quantity, c.denied_kind) for c in claims] == [
+        (ClaimKind.COUNT, 149000, None),
+        (ClaimKind.DENIAL, None, ClaimKind.WITHDRAWAL),
+    ]
+
+
+def test_a_claim_called_false() -> None:
+    claims = _claims(
+        "A senior administration official said Russia had added 7,000 troops. \"Russia's claim "
+        'that it is withdrawing was false," the official said.'
+    )
+    denial = [c for c in claims if c.kind is ClaimKind.DENIAL]
+    assert len(denial) == 1 and denial[0].denied_kind is ClaimKind.WITHDRAWAL  # was none
+    assert denial[0].speaker == "US officials (anonymous)"
+
+
+def test_a_transcript_gives_each_turn_its_speaker() -> None:
+    claims = _claims(
+        "Q: Do you see any withdrawal of Russian troops?\n"
+        "STOLTENBERG: So far we have not seen any sign of de-escalation on the ground. We see "
+        "that they have increased the number of troops."
+    )
+    # was the outlet's voice, and "they" was NATO's forces
+    assert [(c.speaker, c.kind, c.force) for c in claims] == [
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.DENIAL, Force.RUSSIA),
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.BUILD_UP, Force.RUSSIA),
+    ]
+
+
+def test_units_remained_in_their_positions() -> None:
+    claims = _claims(
+        "Dmytro Kuleba said Kyiv had seen no evidence of the announced pull-back, and that "
+        "Russian units near Kharkiv remained in their positions."
+    )
+    stays = [c for c in claims if c.kind is not ClaimKind.DENIAL]
+    assert len(stays) == 1 and stays[0].trend is Change.NONE  # was lost
+    assert stays[0].places == ("Kharkiv",)

@@ -62,7 +62,11 @@ _ADVERBS = (
     r"|obtained|(?:dated\s+|taken\s+|from\s+)(?:on\s+)?(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}"
     r"(?:st|nd|rd|th)?|\d{1,2}\s+[A-Z][a-z]{2,8}|\w+day)"
 )
-_APPOSITIVE = r"\s*,\s*(?:who|which|speaking|writing|talking|addressing|appearing)\b[^,]{0,80},"
+# "X, who ..., said", "X, speaking in Kyiv, said", "The group, a Russian team of investigators,"
+_APPOSITIVE = (
+    r"\s*,\s*(?:(?:who|which|speaking|writing|talking|addressing|appearing)\b|(?:an?|the)\s)"
+    r"[^,\"]{0,80},"
+)
 _GAP = re.compile(rf"^(?:{_APPOSITIVE})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
 _WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
 _APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
@@ -193,9 +197,10 @@ class Sentence:
             if (
                 merged
                 and merged[-1][2] is m.entry
-                and not self.text[merged[-1][1] : m.start].strip(" ,")
-            ):
-                merged[-1] = (merged[-1][0], m.end, m.entry)
+                and not self.text[merged[-1][1] : m.start].strip(" ,(")
+            ):  # "Ukraine's military intelligence agency (HUR)": one mention
+                end = m.end + (self.text[m.end : m.end + 1] == ")")
+                merged[-1] = (merged[-1][0], end, m.entry)
             else:
                 merged.append((m.start, m.end, m.entry))
         return [(s, e, _speaker(entry, self.orig[s:e])) for s, e, entry in merged]
@@ -259,7 +264,12 @@ class Sentence:
             tail = self.text[end:]
             if (poss := self._POSSESSIVE.match(tail)) is not None:
                 body = poss.group("wd") or poss.group("body") or ""
-                self._add_embedded(sp, start, end + poss.end(), body)
+                stop = end + poss.end()
+                if poss.group("body") and (false := lx.FALSE_PREDICATE.search(body)):
+                    # "Russia's claim that it is withdrawing was false": the verdict is not
+                    # part of the claim, it is the speaker's
+                    body, stop = body[: false.start()], end + poss.start("body") + false.start()
+                self._add_embedded(sp, start, stop, body)
             elif (by := self._BY.search(self.text[:start])) and (b := self._BY_BODY.match(tail)):
                 self._add_embedded(sp, by.start(), end + b.end(), b.group("body"))
         for m in self._ADJECTIVAL.finditer(self.text):
@@ -343,9 +353,19 @@ class Sentence:
     )
     _NAME = re.compile(r"(?:^|[^\w'-])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3})\s*$")
 
+    _DESCRIBED_FIRST = re.compile(
+        rf"(?:^|[\s,])(?:the|an?)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD})\b[^,\"]{{0,60}}),"
+        r"\s*(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3}),?\s*$",
+        re.IGNORECASE,
+    )
+
     def _described_name(self, before: str) -> tuple[int, Speaker] | None:
-        """'Michael Kofman, an analyst at CNA, said': a name the known speakers do not hold,
-        followed by who they are."""
+        """'Michael Kofman, an analyst at CNA, said' or 'the US ambassador to the OSCE, Michael
+        Carpenter, said': a name the known speakers do not hold, and who they are."""
+        first = self._DESCRIBED_FIRST.search(before)
+        if first is not None and not _NOT_SPEAKER.match(first.group("name").split()[0]):
+            raw = f"{first.group('name')}, {' '.join(first.group('desc').split())}"
+            return first.start("desc"), Speaker(raw, raw, "generic", None)
         d = self._DESCRIPTION.search(before)
         if d is None:
             return None
@@ -477,12 +497,17 @@ class Sentence:
     _TRIVIAL = re.compile(
         r"^[\s,.:;\"'-]*(?:(?:on|in|at|during|an?|the|that|to|reporters|journalists|parliament"
         r"|earlier|later|address|interview|statement|briefing|conference|press|news|\w+day|today"
-        r"|yesterday|this|last|week|morning|evening|night|[A-Z][\w.]*)[\s,.:;\"'-]*)*$"
+        r"|yesterday|this|last|week|morning|evening|night|news\s+agency|agency|newspaper|daily"
+        r"|website|channel|broadcaster|televised|video|radio|tv|speech|remarks|appearance|meeting"
+        r"|call|phone|session|hearing|summit|visit|his|her|their|its|with|after|before|a|of"
+        r"|[A-Z][\w.]*)(?!\w)[\s,.:;\"'-]*)*$"
     )
 
     # '..., the Pentagon said Thursday, while Kyiv said ...': the words before are the Pentagon's
     _AFTER_CLAUSE = re.compile(
-        r",\s*(?:while|but|and|as|although|though|whereas|adding|citing)\b.*$", re.DOTALL
+        r",\s*(?:while|but|and|as|although|though|whereas|adding|citing|speaking|requesting"
+        r"|asking|declining|who\s+(?:asked|requested|declined|spoke))\b.*$",
+        re.DOTALL,
     )
     _CUT = re.compile(
         r",\s+(?:raising|prompting|sparking|fuell?ing|adding\s+to|amid|as\s+(?!many|much|well|early))\b"
@@ -531,11 +556,29 @@ class Sentence:
                     rel = self._RELATIVE.search(self.text[: a.left])
                     if rel and self._AUX.match(self.text[start:nxt]):
                         a.antecedent = rel.group("ante")
+                    if i == 0 and self._place_lead(a.left):
+                        a.prefix = (0, a.left)  # "Near Soloti, the imagery showed ...": where
         for i, a in enumerate(live):
             if a.backward and not a.dropped:
                 for b in live[:i]:
                     if not b.dropped and b.left >= a.content[0] and b.right <= a.content[1]:
                         self._contain(a, b)
+
+    _PLACE_LEAD = re.compile(
+        r"^\W*(?:in|at|near|around|outside|along|across|inside|within|close\s+to|(?:north|south"
+        r"|east|west)(?:-?(?:east|west))?\s+of)\s[^\"]{0,120},\s*$",
+        re.IGNORECASE,
+    )
+
+    def _place_lead(self, pos: int) -> bool:
+        """The sentence opens with where the speaker's words apply ("At the Zyabrovka airfield
+        near Gomel, the company observed ..."), with no date and no speaker in it."""
+        lead = self.text[:pos]
+        return (
+            self._PLACE_LEAD.match(lead) is not None
+            and not any(s < pos for s, _, _ in self.mentions)
+            and not find_dates(lead, self.discourse.published_on)
+        )
 
     def _contain(self, outer: Attribution, inner: Attribution) -> None:
         if outer.speaker.role == "media" and inner.speaker.role != "media":
@@ -582,6 +625,12 @@ class Sentence:
                     past = lx.PAST_VERB.search(self.atts[i + 1].verb) is not None
                     nxt_day = self.discourse.published_on - timedelta(days=1 if past else 0)
                 out[i] = (nxt_day + timedelta(days=offset), None)
+            elif day is None and offset is not None:
+                # "Researchers documented convoys on February 16, a day after the Kremlin said
+                # ...": the main clause's own date
+                main = find_dates(self.text[: self.atts[i].left], self.discourse.published_on)
+                if main:
+                    out[i] = (main[0].day + timedelta(days=offset), None)
         return out
 
     # what the extractor reads -------------------------------------------------------------------
@@ -624,12 +673,23 @@ class Sentence:
             if len(clause.split()) >= 4
         ]
 
+    _MINISTRY_SUBJECT = re.compile(r"(?:the\s+)(?:defen[cs]e\s+)?ministry\b", re.IGNORECASE)
+
     def remember(self) -> None:
-        """Add this sentence's speakers to the discourse (for later pronouns)."""
-        for _, _, sp in self.mentions:
-            if sp.role != "imagery":
-                self.discourse.history.append(sp)
+        """Add this sentence's speakers to the discourse (for later pronouns), in order: those
+        it names, those its attributions reached through "he" or "the ministry", and a
+        ministry heading the sentence ("The Defense Ministry released video ...")."""
+        named = [(s, sp) for s, _, sp in self.mentions if sp.role != "imagery"]
         live = self.live()
+        named += [(a.left, a.speaker) for a in live if a.speaker.resolved]
+        lead = self._LEAD.match(self.text)
+        at = lead.end() if lead else 0
+        if self._MINISTRY_SUBJECT.match(self.text, at) and not any(s == at for s, _ in named):
+            ministry = _resolve("ministry", self.discourse.history, self._local_states(at))
+            if ministry is not None:
+                named.append((at, ministry))
+        for _, sp in sorted(named, key=lambda t: t[0]):
+            self.discourse.history.append(sp)
         for a in live:
             if a.speaker.role == "analyst":
                 self.discourse.last_analyst = a.speaker

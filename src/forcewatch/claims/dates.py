@@ -188,6 +188,12 @@ _START_CUE = re.compile(
 )
 
 
+_SINCE_START = re.compile(
+    r"\bsince\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+(?P<unit>month|year|week)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class WindowCues:
     """What a claim's text says about its window: explicit bounds, look-back days, future."""
@@ -210,6 +216,14 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
             end = d.day if end is None else end
         elif _START_CUE.search(before):
             start = d.day if start is None else start
+    if start is None and (since := _SINCE_START.search(text)) is not None:
+        unit = since.group("unit").lower()
+        if unit == "month":
+            start = published_on.replace(day=1)
+        elif unit == "year":
+            start = published_on.replace(month=1, day=1)
+        else:
+            start = published_on - timedelta(days=published_on.weekday())
     lookback: int | None = None
     back = _SPAN_BACK.search(text)
     if back:

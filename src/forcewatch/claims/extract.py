@@ -27,6 +27,7 @@ from forcewatch.claims.attribution import Discourse, Sentence, Speaker
 from forcewatch.claims.dates import window_cues
 from forcewatch.claims.model import Claim, ClaimKind, Force, claim_id, default_window
 from forcewatch.claims.reading import Reading, read_content
+from forcewatch.claims.speakers import canonical_speaker, lookup_speaker
 from forcewatch.claims.text import clean_paragraphs, split_sentences
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ _ROLE_CONFIDENCE = {
     "imagery": 0.6, "generic": 0.6, "outlet": 0.5,
 }  # fmt: skip
 EMBEDDED_CONFIDENCE = 0.55
+# "said X and that Y": two statements, read one by one
+_PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
 
 
 @dataclass
@@ -64,8 +67,38 @@ class _Article:
         return self.discourse.published_on
 
 
-def _read_sentence(sentence: Sentence, art: _Article) -> None:
-    """Claims from one analysed sentence: quoted in passing, attributed, outlet's voice."""
+# A transcript's turn: "STOLTENBERG: We have not seen ...", "Q: Do you see that?"
+_TURN = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.]|Q|A|Question|Answer)\s*:\s+(?=\S)")
+_NOT_A_TURN = re.compile(
+    r"^(?:BREAKING|UPDATE|UPDATED|LIVE|ANALYSIS|WATCH|READ|EXCLUSIVE|OPINION|NOTE|EDITOR'?S NOTE"
+    r"|CORRECTION|PHOTOS?|VIDEO|WARNING|UPDATE \d+|ALSO READ|SEE ALSO|SOURCE|SOURCES|EDT|GMT|UTC"
+    r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK)$"
+)
+_QUESTION = Speaker("question", "", "question", None)
+
+
+def _turn(paragraph: str) -> tuple[Speaker | None, str]:
+    """The speaker of a transcript paragraph ("NAME: ..."), and the paragraph without the label;
+    a question ("Q:") gives a speaker whose words are never read as claims."""
+    m = _TURN.match(paragraph)
+    if m is None or _NOT_A_TURN.match(m.group("label")):
+        return None, paragraph
+    label, rest = m.group("label"), paragraph[m.end() :]
+    if label in ("Q", "Question"):
+        return _QUESTION, rest
+    if label in ("A", "Answer"):
+        return None, rest
+    raw = label if not label.isupper() else label.title()
+    entry = lookup_speaker(raw)
+    if entry is not None:
+        return Speaker(entry.canonical, raw, entry.role, entry.side, entry.military_voice), rest
+    return Speaker(canonical_speaker(raw), raw, "person", None), rest
+
+
+def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = None) -> None:
+    """Claims from one analysed sentence: quoted in passing, attributed, and the words no
+    speaker covers: the outlet's own voice, or in a transcript the speaker of the turn
+    (``voice``)."""
     live = sentence.live()
     dates = dict(zip(map(id, sentence.atts), sentence.stated_dates(), strict=True))
     for a in live:
@@ -82,19 +115,34 @@ def _read_sentence(sentence: Sentence, art: _Article) -> None:
         _emit(art, e.speaker, None, reading, e.body, sentence.orig, EMBEDDED_CONFIDENCE, force)
     for a in live:
         c0, c1 = a.content
-        words = sentence.words_of(a)
-        reading = read_content(
-            words,
-            attributed=True,
-            denial_verb=bool(lx.DENIAL_VERB.match(a.verb)),
-            speaker_side=a.speaker.side,
-            speaker_role=a.speaker.role,
-            embedded_kinds=[k for s, k in embedded_kinds.items() if c0 <= s < c1],
-            previous_force=art.last_force,
-        )
-        if reading is not None:
-            confidence = _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved
-            _emit(art, a.speaker, dates[id(a)][0], reading, words, sentence.orig, confidence)
+        for words in _PROPOSITIONS.split(sentence.words_of(a)):
+            reading = read_content(
+                words,
+                attributed=True,
+                denial_verb=bool(lx.DENIAL_VERB.match(a.verb)),
+                speaker_side=a.speaker.side,
+                speaker_role=a.speaker.role,
+                embedded_kinds=[k for s, k in embedded_kinds.items() if c0 <= s < c1],
+                previous_force=art.last_force,
+            )
+            if reading is not None:
+                confidence = _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved
+                _emit(art, a.speaker, dates[id(a)][0], reading, words, sentence.orig, confidence)
+    if voice is _QUESTION:
+        return  # a journalist's question asserts nothing
+    if voice is not None:
+        for clause in sentence.unattributed_clauses():
+            reading = read_content(
+                clause,
+                attributed=True,
+                speaker_side=voice.side,
+                speaker_role=voice.role,
+                previous_force=art.last_force,
+            )
+            if reading is not None:
+                confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
+                _emit(art, voice, None, reading, clause, clause, confidence)
+        return
     outlet = Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET
     for clause in sentence.unattributed_clauses():
         if lx.REPORTED_SPEECH_HEDGE.search(clause):
@@ -191,20 +239,35 @@ def _sites(content: str, site_names: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _restates(a: Claim, b: Claim) -> bool:
+    """Whether ``b`` restates ``a``: the same speaker, kind, number, unit, direction and denied
+    kind, and the same places where both name some (a bridge on the Pripyat and a build-up in
+    Belarus are two claims)."""
+    pa, pb = set(a.places) - {"border"}, set(b.places) - {"border"}
+    return (a.speaker, a.kind, a.quantity, a.unit, a.direction, a.denied_kind) == (
+        b.speaker,
+        b.kind,
+        b.quantity,
+        b.unit,
+        b.direction,
+        b.denied_kind,
+    ) and (not pa or not pb or pa == pb)
+
+
 def _merge(claims: Sequence[tuple[Claim, bool]]) -> list[Claim]:
-    """One claim per (speaker, kind, number, unit, direction): the best dated, most specific."""
-    best: dict[tuple[object, ...], tuple[Claim, bool, int]] = {}
+    """One claim per statement restated (``_restates``): the best dated, most specific."""
+
+    def score(c: Claim, dated: bool) -> tuple[bool, int, float]:
+        return dated, len(c.places), c.confidence
+
+    best: list[tuple[Claim, bool, int]] = []
     for i, (c, dated) in enumerate(claims):
-        key = (c.speaker, c.kind, c.quantity, c.unit, c.direction)
-        score = (dated, c.denied_kind is not None, c.confidence)
-        if key not in best or score > (
-            best[key][1],
-            best[key][0].denied_kind is not None,
-            best[key][0].confidence,
-        ):
-            first = best[key][2] if key in best else i
-            best[key] = (c, dated, first)
-    ordered = sorted(best.values(), key=lambda t: t[2])
+        j = next((j for j, (b, _, _) in enumerate(best) if _restates(b, c)), None)
+        if j is None:
+            best.append((c, dated, i))
+        elif score(c, dated) > score(best[j][0], best[j][1]):
+            best[j] = (c, dated, best[j][2])
+    ordered = sorted(best, key=lambda t: t[2])
     seen: set[str] = set()
     out = []
     for c, _, _ in ordered:
@@ -230,10 +293,16 @@ def extract_claims(
     (default: the built-in scenario's sites). Claims come in order of first appearance.
     """
     art = _Article(Discourse(published_on), outlet, source, site_names or DEFAULT_SITE_NAMES)
+    voice: Speaker | None = None  # in a transcript, the speaker of the current turn
     for paragraph in clean_paragraphs(text):
+        turn, paragraph = _turn(paragraph)
+        if turn is not None:
+            voice = turn
+            if turn is not _QUESTION:
+                art.discourse.history.append(turn)
         for text_of_sentence in split_sentences(paragraph):
             sentence = Sentence(text_of_sentence, art.discourse).analyse()
-            _read_sentence(sentence, art)
+            _read_sentence(sentence, art, voice)
             sentence.remember()
     claims = _merge(art.claims)
     log.debug("extracted %d claims (%d before merging)", len(claims), len(art.claims))

@@ -31,6 +31,8 @@ SAY_VERBS = (
     r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
+    r"|documented|spotted|identified|tracked|geolocated"
+    r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
 )
 REPORTING_VERB = re.compile(
     rf"\b(?P<verb>according\s+to|{DENIAL_VERBS}|{SAY_VERBS}|{EVIDENCE_VERBS})\b", I
@@ -83,10 +85,13 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.WITHDRAWAL, True, r"\bde-?escalat(?:e|es|ed|ing)\b"),
         (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:no|not\s+a\s+single|none\s+of\s+the)\s+{_W}{{0,3}}?(?:soldiers?|troops?|units?"
-         r"|servicem[ae]n)\s+(?:\w+\s+){0,2}?(?:remain|stay)\w*"),
+         r"|servicem[ae]n)\s+(?:\w+\s+){0,5}?(?:remain|stay)\w*"),
         (ClaimKind.WITHDRAWAL, True,
          r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:border|crimea|belarus"
          r"|area|region|exercise|training\s+grounds?|country|republic|territory)\b"),
+        (ClaimKind.WITHDRAWAL, True,  # "units that had been there have now departed"
+         r"\b(?:ha(?:ve|s|d))\s+(?:now\s+|since\s+|already\s+|recently\s+|also\s+)*"
+         r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"),
         (ClaimKind.WITHDRAWAL, False,
          r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
         (ClaimKind.EXERCISE_END, True,
@@ -110,13 +115,18 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
         (ClaimKind.DEPLOYMENT, True, r"\bset\s+up\s+(?:camps?|positions|field)\b"),
         (ClaimKind.DEPLOYMENT, True,
-         r"\b(?:flown|airlifted|ferried|transported|shipped|brought)\s+(?:in|into|to)\b"),
+         rf"\b(?:flown|airlifted|ferried|transported|shipped|brought)\s+{_W}{{0,5}}?(?:in|into|to)\b"),
         (ClaimKind.DEPLOYMENT, False, r"\b(?:deployments?|stationing)\b"),
         # a state, not an event: "50 BTGs were already deployed near the border"
         (ClaimKind.COUNT, True,
          r"\b(?:are|were|is|was|remain(?:s|ed)?|ha(?:ve|s)\s+been)\s+(?:already\s+|now\s+"
          r"|currently\s+|still\s+)?(?:deployed|stationed|positioned|based)\s+(?:at|near|in|on"
          r"|along|around|close)\b"),
+        # a size: "the grouping numbers up to 149,000 personnel", "now stands at about 148,000"
+        (ClaimKind.COUNT, True,
+         r"\b(?:numbers|numbered|totals|total(?:l)?ed|stands\s+at|stood\s+at|amounts\s+to"
+         r"|amounted\s+to)\s+(?:up\s+to\s+|about\s+|some\s+|around\s+|roughly\s+|more\s+than\s+"
+         r"|over\s+|nearly\s+|almost\s+|at\s+least\s+|as\s+many\s+as\s+)?\d"),
         (ClaimKind.MOVEMENT, True, r"\bmov(?:e|es|ed|ing)\b"),
         (ClaimKind.MOVEMENT, True,
          r"\b(?:head(?:ed|ing|s)?|travel(?:l?ed|l?ing|s)?|roll(?:ed|ing|s)?|driv(?:e|es|ing)"
@@ -145,7 +155,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:field\s+hospitals?|blood\s+supplies)\s+{_W}{{0,3}}?(?:set\s+up|erected|built"
          r"|deployed|moved)\b"),
-        (ClaimKind.BUILD_UP, True, r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+place\b"),
+        (ClaimKind.BUILD_UP, True,
+         r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+(?:place|(?:their|its)\s+(?:positions"
+         r"|places|locations))\b"),
         (ClaimKind.BUILD_UP, False,
          r"\b(?:build-?\s?ups?|concentrations?|increases?\s+(?:in|of)|(?:military\s+)?presence"
          r"|(?:military\s+)?preparations|mobili[sz]ation|reinforcements|massing"
@@ -184,10 +196,33 @@ EXTENSION = re.compile(
 PERCEPTION = re.compile(
     r"\b(?:see|seen|seeing|saw|observe[sd]?|observing|witness\w*|detect\w*|notic\w*)\b", I
 )
+# "No withdrawal ... has been recorded": the outlet's own observation that something did not happen
+RECORDED = re.compile(
+    r"\b(?:ha(?:s|ve)\s+been|was|were)\s+(?:yet\s+)?(?:recorded|registered|observed|seen"
+    r"|detected|noticed|verified|confirmed|spotted)\b",
+    I,
+)
+# "Russia's claim that it is withdrawing was false": a claim quoted in passing, called untrue
+_FALSE = (
+    r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
+    r"|completely\s+|also\s+)?(?:false|untrue|not\s+true|a\s+lie|lies|misleading|wrong|fake"
+    r"|incorrect|inaccurate|baseless|a\s+(?:ruse|bluff|deception|fiction))|(?:proved|proven"
+    r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
+)
+FALSITY = re.compile(rf"^[\s,\"']*(?:{_FALSE})\b", I)  # what is left once the claim is masked
+FALSE_PREDICATE = re.compile(rf"\s+(?:{_FALSE})\b", I)  # inside the claim's words
 TREND_INCREASE = re.compile(
     r"\b(?:more(?!\s+than)|additional|added|extra|further|another|new|newly|increas\w*|growing"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
-    r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+)?\d[\d,]*)\b",
+    r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+|an\s+estimated\s+|estimated\s+)?"
+    r"\d[\d,]*)\b",
+    I,
+)
+# "..., compared with about 100,000 on January 30": an earlier figure to compare the claim's with
+EARLIER_FIGURE = re.compile(
+    r"\b(?:compared\s+(?:with|to)|against|from)\s+(?:about\s+|around\s+|some\s+|roughly\s+"
+    r"|an\s+estimated\s+|estimated\s+|approximately\s+)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\s+(?:on|in|at|last|earlier|a\s+\w+\s+ago)\b|\s*[,.;]|\s*$)",
     I,
 )
 TREND_NONE = re.compile(
@@ -376,7 +411,7 @@ PLACE_RX = tuple((name, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])")) for name, r
 INTO_PLACE = re.compile(
     r"\b(?:into|to)\s+(?:the\s+)?(?:" + "|".join(rx for _, rx in PLACES) + r")(?![\w-])"
 )
-BORDER = re.compile(r"\b(?:border|borders|frontier)\b|\b(?:near|around)\s+Ukraine\b", I)
+BORDER = re.compile(r"\b(?:border|borders|frontier)\b|\b(?:near|around|bordering)\s+Ukraine\b", I)
 REGION = re.compile(
     r"\b(?:(?:Southern|Western|Central|Eastern|Northern)(?:\s+and\s+(?:Southern|Western|Central"
     r"|Eastern|Northern))?\s+(?:military|Military)\s+(?:districts?|Districts?))"
@@ -385,7 +420,8 @@ REGION = re.compile(
 )
 BAND = re.compile(
     r"(?:(?P<qual>less\s+than|under|within|up\s+to|about|some|around|roughly|more\s+than|over"
-    r"|at\s+least|only|just)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+)?(?P<num>\d{1,3}(?:,\d{3})*"
+    r"|at\s+least|only|just)\s+)?(?:between\s+(?P<lo>\d+)\s+and\s+|(?P<lo2>\d+)\s*-\s*(?=\d))?"
+    r"(?P<num>\d{1,3}(?:,\d{3})*"
     r"(?:\.\d+)?|(?<![\w-])(?:"
     + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w)
     + r"))\s*-?\s*(?P<unit>km|kilomet(?:re|er)s?|miles?)\b[^.;]{0,20}?\b(?:from|of)\s+"

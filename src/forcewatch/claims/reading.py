@@ -42,6 +42,9 @@ _AUX = (
     r"|expected|able|about|to"
 )
 _SIDE_FORCE = {s.value: s for s in Force if s is not Force.UNKNOWN}
+_RANGE = re.compile(
+    r"(?<![\w.,-])(?P<lo>\d{1,3}(?:,\d{3})+|\d+)\s*-\s*(?P<hi>\d{1,3}(?:,\d{3})+|\d+)(?![\w-])"
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def find_quantity(text: str) -> Quantity | None:
     """The first number of troops, vehicles, trains, ... in ``text`` ("7,000 more Russian
     troops", "as many as 150,000", "roughly 50 battalion tactical groups", "up to 7,000" after
     a unit named earlier). Distances, durations, dates and ordinals are skipped."""
+    text = _RANGE.sub(r"between \g<lo> and \g<hi>", text)  # "130,000-150,000 troops"
     for m in lx.NUMBER.finditer(text):
         after = text[m.end() :]
         before = text[: m.start()]
@@ -192,6 +196,7 @@ def _force(
     speaker_side: str | None,
     kind: ClaimKind,
     previous: Force | None,
+    speaker_role: str | None = None,
 ) -> tuple[Force, bool]:
     """Whose forces: a force word modifying a military noun or heading the trigger's clause,
     nearest the trigger; else "its/their troops" of a state speaker; else a deployment to a NATO
@@ -212,7 +217,12 @@ def _force(
             subject = rx.search(head)
             if subject and not lx.PREPOSITION_END.search(head[: subject.start()]):
                 candidates.append((0, force))
-        if re.fullmatch(r"\W*(?:[\w,]+\s+){0,3}(?:it|we|they)", head.strip(), re.IGNORECASE):
+        pronoun = re.fullmatch(
+            r"\W*(?:[\w,]+\s+){0,3}(?P<p>it|we|they)", head.strip(), re.IGNORECASE
+        )
+        # "we" is the speaker's side; "they" only when the speaker is a group ("officials said
+        # they would send"), not one person speaking of others ("we see that they have ...")
+        if pronoun and (pronoun.group("p").lower() != "they" or speaker_role != "person"):
             side_force = _SIDE_FORCE.get(speaker_side or "")
             if side_force is not None:
                 candidates.append((0, side_force))
@@ -268,8 +278,8 @@ def _band(text: str) -> tuple[float, float] | None:
         return None
     km_per = 1.609344 if m.group("unit").lower().startswith("mile") else 1.0
     far = _number(m.group("num"), None) * km_per
-    if m.group("lo"):
-        return round(float(m.group("lo")) * km_per, 1), round(far, 1)
+    if lo := m.group("lo") or m.group("lo2"):
+        return round(float(lo) * km_per, 1), round(far, 1)
     qual = " ".join((m.group("qual") or "").lower().split())
     if qual in ("less than", "under", "within", "up to", "only", "just"):
         return 0.0, round(far, 1)
@@ -280,9 +290,15 @@ def _band(text: str) -> tuple[float, float] | None:
     return round(far, 1), round(far, 1)
 
 
-def _trend(text: str, kind: ClaimKind) -> Change | None:
+def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Change | None:
     if kind in (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL, ClaimKind.EXERCISE_END):
         return None
+    earlier = lx.EARLIER_FIGURE.search(text) if quantity is not None else None
+    if earlier is not None and quantity is not None:
+        before = float(earlier.group("num").replace(",", ""))
+        year = re.fullmatch(r"(?:19|20)\d\d", earlier.group("num")) is not None
+        if not year and before != quantity.value:  # "190,000, compared with about 100,000"
+            return Change.INCREASE if quantity.value > before else Change.DECREASE
     if lx.TREND_NONE.search(text):
         return Change.NONE
     for m in lx.TREND_INCREASE.finditer(text):
@@ -344,7 +360,7 @@ def read_content(
     future = lx.FUTURE.search(text) is not None
     chosen: Trigger | None = None
     denied: ClaimKind | None = None
-    if denial_verb:
+    if denial_verb or (embedded_kinds and lx.FALSITY.match(text)):
         kind = ClaimKind.DENIAL
         best = _best(positive)
         denied = best.kind if best else (embedded_kinds[0] if embedded_kinds else None)
@@ -356,6 +372,13 @@ def read_content(
         kind, chosen = ClaimKind.DENIAL, None
     elif (chosen := _best(verbal)) is not None and military:
         kind = chosen.kind
+    elif (
+        not attributed
+        and military
+        and lx.RECORDED.search(text)
+        and (negated := _best([t for t in triggers if t.negated])) is not None
+    ):  # "No withdrawal of Russian troops from the border has been recorded."
+        kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
     elif not attributed:
         return None
     elif reassured:
@@ -373,13 +396,17 @@ def read_content(
             if _trend(text, ClaimKind.COUNT) is Change.INCREASE
             else ClaimKind.COUNT
         )
+    elif band is not None and military:
+        kind = ClaimKind.COUNT  # where forces are: "half of them are within 50 km of the border"
     else:
         return None
     if denied is ClaimKind.COUNT:
         denied = ClaimKind.BUILD_UP
     anchor = chosen.start if chosen else 0
     verbal_anchor = bool(chosen and chosen.verbal)
-    force, explicit = _force(text, anchor, verbal_anchor, speaker_side, kind, previous_force)
+    force, explicit = _force(
+        text, anchor, verbal_anchor, speaker_side, kind, previous_force, speaker_role
+    )
     if chosen is not None and not chosen.verbal and speaker_role not in ("imagery", "analyst"):
         observed = lx.PERCEPTION.search(text) is not None
         of_forces = re.match(  # "the pullout of troops would take time"
@@ -393,7 +420,7 @@ def read_content(
     direction = _direction(text, kind)
     if kind is ClaimKind.MOVEMENT and direction is None and lx.INTO_PLACE.search(text):
         kind = ClaimKind.DEPLOYMENT
-    trend = _trend(text, kind)
+    trend = _trend(text, kind, quantity)
     unit = (
         quantity.unit if quantity else (_increased_unit(text) if trend is Change.INCREASE else None)
     )

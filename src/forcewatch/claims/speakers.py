@@ -125,7 +125,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"{_RU}\s+MoD",
         rf"(?:the\s+)?{_DEF}\s+ministry\s+in\s+Moscow",
         rf"Moscow{_A}s\s+{_DEF}\s+ministry",
-        r"(?:the\s+)?Russian\s+(?:military|army|armed\s+forces)",
+        rf"(?:the\s+)?{_RU}\s+(?:military|army|armed\s+forces)(?!\s+(?:build-?\s?up|presence|activity))",
         # the press services of its military districts and fleets speak for it
         r"(?:the\s+)?(?:(?:Western|Southern|Eastern|Central|Northern)\s+Military\s+District|district|"
         r"(?:Black\s+Sea|Baltic|Northern)\s+Fleet|fleet)(?:'s)?\s+press\s+(?:service|office)",
@@ -257,7 +257,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "nato",
         "person",
         r"(?:Jens\s+)?Stoltenberg",
-        r"NATO(?:{_A}s)?\s+(?:secretary[\s-]+general|secretary|chief)",
+        rf"NATO(?:{_A}s)?\s+(?:secretary[\s-]+general|secretary|chief)",
     ),
     _p(
         "NATO officials (anonymous)",
@@ -518,8 +518,15 @@ def entry_for(canonical: str) -> SpeakerEntry | None:
 
 
 _DETERMINER = re.compile(r"^(?:the|a|an|one|two|several|some|other)\s+", re.IGNORECASE)
+# a title word is not part of the name: "Belarusian Foreign Minister Vladimir Makei"
+_TITLE_WORD = (
+    r"(?:Minister|Secretary|President|General|Ambassador|Chief|Spokes(?:man|woman|person)"
+    r"|Director|Commander|Chancellor|Envoy|Adviser|Advisor|Deputy|Head|Chairman|Colonel"
+    r"|Lieutenant|Major|Admiral|Gen\.|Lt\.|Col\.)"
+)
 _TRAILING_NAME = re.compile(
-    r"^(?P<title>.*?\S)\s+(?P<name>(?:[A-Z][\w'\u2019.-]+\s+){1,2}[A-Z][\w'\u2019-]+)$"
+    rf"^(?P<title>.*?\S)\s+(?P<name>(?:(?!{_TITLE_WORD}\s)[A-Z][\w'\u2019.-]+\s+){{1,2}}"
+    r"[A-Z][\w'\u2019-]+)$"
 )
 _PLURAL_OR_ANON = re.compile(
     r"\b(?:officials?|sources?|diplomats?|analysts|experts|researchers|people|insiders|officers?)$",
