@@ -446,3 +446,101 @@ def test_units_remained_in_their_positions() -> None:
     stays = [c for c in claims if c.kind is not ClaimKind.DENIAL]
     assert len(stays) == 1 and stays[0].trend is Change.NONE  # was lost
     assert stays[0].places == ("Kharkiv",)
+
+
+# --- third batch: agency copy in translation, an assessment, passives, a tabloid ---------------
+
+
+def test_moving_to_their_garrisons_is_a_withdrawal() -> None:
+    claim = _only(
+        "Units that have completed their tasks will start moving to their garrisons today, "
+        "Russian Defense Ministry spokesman Major General Igor Konashenkov said on Tuesday."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL  # was a movement without direction
+    assert claim.direction is Direction.AWAY and claim.stated_on == date(2022, 2, 15)
+
+
+def test_return_troops_to_base() -> None:
+    claim = _only(
+        "Kremlin spokesman Dmitry Peskov said Russia had always said it would return troops to "
+        "base after exercises."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL and claim.speaker.startswith("Dmitry Peskov")
+
+
+def test_the_diplomat_is_the_diplomat_named_before() -> None:
+    claims = _claims(
+        "Kremlin spokesman Dmitry Peskov said Russia would decide where to station its forces on "
+        "its own territory. A Western diplomat said Russia had no intention of pulling back. "
+        '"Their combat power near the border has increased over the past week," the diplomat '
+        "said."
+    )
+    last = claims[-1]
+    assert last.speaker == "Western diplomat (anonymous)"  # was Peskov, the latest person
+    assert last.trend is Change.INCREASE
+
+
+def test_local_residents_and_reported_by() -> None:
+    claims = _claims(
+        "Columns of armoured vehicles were seen moving toward the border near Belgorod, local "
+        "residents told the BBC. It was reported by the Interfax news agency that several "
+        "thousand troops had returned to their bases."
+    )
+    # were "residents" and the outlet
+    assert [c.speaker for c in claims] == ["local residents", "Interfax"]
+    assert claims[1].kind is ClaimKind.WITHDRAWAL
+
+
+def test_a_hyphenated_number_word() -> None:
+    claim = _only(
+        "Twenty-five military trains have arrived in the Kursk region since Monday, according to "
+        "a regional official who asked not to be named."
+    )
+    assert (claim.quantity, claim.unit) == (25, "trains")  # was no number
+    assert claim.window_start == date(2022, 2, 14)
+
+
+def test_troops_that_remain_and_a_date_of_a_subordinate_clause() -> None:
+    claim = _only(
+        "Tens of thousands of troops remain in Belarus, where joint drills were extended on Sunday."
+    )
+    assert claim.kind is ClaimKind.COUNT and claim.trend is Change.NONE  # was no claim
+    assert claim.window_end == PUBLISHED  # "extended on Sunday" is no end: "end" is no word there
+
+
+def test_a_possessive_description_before_a_name() -> None:
+    claim = _only(
+        "Poland's defence minister, Mariusz Blaszczak, said the United States would send 4,700 "
+        "more troops to Poland."
+    )
+    assert claim.speaker == "Mariusz Blaszczak, Poland's defence minister"  # was the name only
+    assert claim.force is Force.US
+
+
+def test_a_promise_quoted_in_passing_and_talk_called_nonsense() -> None:
+    claims = _claims(
+        "Satellite images show hundreds of tanks massing near Ukraine, despite Vladimir Putin's "
+        "promise to pull back. Experts said the build-up showed the Kremlin's talk of a "
+        'withdrawal was "nonsense".'
+    )
+    kinds = [(c.speaker.split(",")[0], c.kind, c.denied_kind) for c in claims]
+    assert ("Vladimir Putin", ClaimKind.WITHDRAWAL, None) in kinds  # was the images' claim
+    assert ("Satellite imagery (unattributed)", ClaimKind.BUILD_UP, None) in kinds
+    assert ("Experts (anonymous)", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL) in kinds  # was none
+
+
+def test_nothing_has_left_more_kit_has_arrived() -> None:
+    claim = _only(
+        'A senior defence source told The Sun: "Nothing has left. If anything, more kit has '
+        'arrived."'
+    )
+    assert claim.kind is ClaimKind.ARRIVAL and claim.trend is Change.INCREASE  # was no claim
+
+
+def test_between_two_days_of_one_month() -> None:
+    claim = _only(
+        "ISW said Russian forces deployed at least seven additional battalion tactical groups to "
+        "Belgorod Oblast between February 14 and 17."
+    )
+    assert (claim.window_start, claim.window_end) == (date(2022, 2, 14), date(2022, 2, 17))
+    assert claim.quantity == 7

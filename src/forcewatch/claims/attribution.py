@@ -87,12 +87,13 @@ _ROLE_WORD = (
     r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
     r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
     r"|(?:intelligence|press|security|border(?:\s+guard)?)\s+service|border\s+guards?|directorate"
-    r"|headquarters"
+    r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers"
 )
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
     rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
-    rf"|armed|forces|deputy|prime|chief|national|state|interior|western|european|{_ROLE_WORD})\s+)"
+    rf"|armed|forces|deputy|prime|chief|national|state|interior|western|european|local|regional"
+    rf"|{_ROLE_WORD})\s+)"
     rf"{{0,6}}(?:[A-Z][\w'-]+|{_ROLE_WORD}))\s*$"
 )
 _NOT_SPEAKER = re.compile(
@@ -170,6 +171,11 @@ def _resolve(
     word = " ".join(word.lower().split())
     if word == "ministry" and (voice := _military_voice(local)) is not None:
         return voice
+    if word not in _ANAPHOR_ROLES or word in ("official", "officials", "analyst", "analysts"):
+        # "the diplomat", "the spokesman": the latest speaker described with that word
+        for sp in reversed(history):
+            if re.search(rf"\b{re.escape(word)}\b", f"{sp.raw} {sp.canonical}", re.IGNORECASE):
+                return Speaker(sp.canonical, sp.raw, sp.role, sp.side, sp.military_voice, True)
     roles = _ANAPHOR_ROLES.get(word, ("person", "body", "state", "analyst", "anonymous"))
     for role in roles:
         for sp in reversed(history):
@@ -229,7 +235,10 @@ class Sentence:
         self.text = self.text[:start] + " " * (end - start) + self.text[end:]
 
     # claims by others quoted in passing ------------------------------------------------------
-    _NOUN = r"(?:claims?|announcements?|assertions?|statements?|reports?|assurances?|insistence)"
+    _NOUN = (
+        r"(?:claims?|announcements?|assertions?|statements?|reports?|assurances?|insistence"
+        r"|promises?|pledges?|vows?|talk)"
+    )
     _HEDGE = (
         r"(?:purported|claimed|alleged|announced|so-called|supposed|declared|promised|reported"
         r"|stated|partial|troop|military|full|latest|earlier|recent)"
@@ -238,7 +247,7 @@ class Sentence:
     _POSSESSIVE = re.compile(
         rf"^'s\s+(?:{_HEDGE}\s+){{0,3}}(?:(?P<wd>withdrawal|pull-?\s?back|pull-?out|drawdown"
         rf"|de-?escalation)(?:\s+(?:announcement|claims?|plans?))?|{_NOUN}(?:\s+(?:made\s+)?"
-        rf"(?:that|of|about)\s+{_BODY})?)",
+        rf"(?:that|of|about|to)\s+{_BODY})?)",
         re.IGNORECASE,
     )
     _BY = re.compile(rf"{_NOUN}\s+(?:made\s+)?by\s+$", re.IGNORECASE)
@@ -265,10 +274,12 @@ class Sentence:
             if (poss := self._POSSESSIVE.match(tail)) is not None:
                 body = poss.group("wd") or poss.group("body") or ""
                 stop = end + poss.end()
-                if poss.group("body") and (false := lx.FALSE_PREDICATE.search(body)):
+                at = end + poss.start("body") if poss.group("body") else stop
+                false = lx.FALSE_PREDICATE.search(self.text, at, stop + 30)
+                if poss.group("body") and false is not None and false.start() < stop:
                     # "Russia's claim that it is withdrawing was false": the verdict is not
                     # part of the claim, it is the speaker's
-                    body, stop = body[: false.start()], end + poss.start("body") + false.start()
+                    body, stop = self.text[at : false.start()], false.start()
                 self._add_embedded(sp, start, stop, body)
             elif (by := self._BY.search(self.text[:start])) and (b := self._BY_BODY.match(tail)):
                 self._add_embedded(sp, by.start(), end + b.end(), b.group("body"))
@@ -341,7 +352,7 @@ class Sentence:
         ):
             return None
         if words[0].lower() in ("it", "this", "there", "that") or (
-            m.start() == 0 and len(words) == 1
+            m.start() == 0 and len(words) == 1 and not re.fullmatch(_ROLE_WORD, raw, re.I)
         ):
             return None
         return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
@@ -354,7 +365,8 @@ class Sentence:
     _NAME = re.compile(r"(?:^|[^\w'-])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3})\s*$")
 
     _DESCRIBED_FIRST = re.compile(
-        rf"(?:^|[\s,])(?:the|an?)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD})\b[^,\"]{{0,60}}),"
+        rf"(?:^|[\s,])(?P<desc>(?:the\s+|an?\s+|[A-Z][\w.]*'s\s+)[^,\"]{{0,60}}?\b(?:{_ROLE_WORD})\b"
+        rf"[^,\"]{{0,60}}),"
         r"\s*(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3}),?\s*$",
         re.IGNORECASE,
     )
@@ -364,7 +376,8 @@ class Sentence:
         Carpenter, said': a name the known speakers do not hold, and who they are."""
         first = self._DESCRIBED_FIRST.search(before)
         if first is not None and not _NOT_SPEAKER.match(first.group("name").split()[0]):
-            raw = f"{first.group('name')}, {' '.join(first.group('desc').split())}"
+            desc = re.sub(r"^(?:the|an?)\s+", "", " ".join(first.group("desc").split()), flags=re.I)
+            raw = f"{first.group('name')}, {desc}"
             return first.start("desc"), Speaker(raw, raw, "generic", None)
         d = self._DESCRIPTION.search(before)
         if d is None:
@@ -463,6 +476,12 @@ class Sentence:
                 continue
             if self._AS_CLAIMED.search(self.text[:vs]) and self.text[:vs].count('"') % 2:
                 continue  # '"... not away from it, as it claimed."': a reference, not a source
+            by = re.match(r"\s+by\s+", self.text[ve:]) if verb.lower() == "reported" else None
+            if by is not None:  # "It was reported by the Interfax news agency that ..."
+                found = self._speaker_after(ve + by.end())
+                if found:
+                    self.atts.append(Attribution(found[1], vs, found[0], verb, vs, found[0]))
+                continue
             if verb.lower().startswith("according"):
                 found = self._speaker_after(ve)
                 if found:
@@ -681,7 +700,7 @@ class Sentence:
         ministry heading the sentence ("The Defense Ministry released video ...")."""
         named = [(s, sp) for s, _, sp in self.mentions if sp.role != "imagery"]
         live = self.live()
-        named += [(a.left, a.speaker) for a in live if a.speaker.resolved]
+        named += [(a.left, a.speaker) for a in live if a.speaker.role != "imagery"]
         lead = self._LEAD.match(self.text)
         at = lead.end() if lead else 0
         if self._MINISTRY_SUBJECT.match(self.text, at) and not any(s == at for s, _ in named):

@@ -179,15 +179,21 @@ _SPAN_FORWARD = re.compile(
     re.IGNORECASE,
 )
 _END_CUE = re.compile(
-    r"(?:until|till|through|to|by|end(?:s|ed|ing)?(?:\s+on)?|conclude[sd]?(?:\s+on)?"
+    r"\b(?:until|till|through|to|by|end(?:s|ed|ing)?(?:\s+on)?|conclude[sd]?(?:\s+on)?"
     r"|finish(?:es|ed)?(?:\s+on)?|over\s+by|expire[sd]?(?:\s+on)?)\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
 _START_CUE = re.compile(
-    r"(?:from|since|starting|beginning|begin(?:s|ning)?\s+on)\s+(?:on\s+)?$", re.IGNORECASE
+    r"\b(?:between|from|since|starting|beginning|begin(?:s|ning)?\s+on)\s+(?:on\s+)?$",
+    re.IGNORECASE,
 )
 
 
+_BETWEEN_AND = re.compile(r"\bbetween\s+[^.;]{3,20}?\s+and\s+$", re.IGNORECASE)
+_BETWEEN_DAYS = re.compile(
+    r"\bbetween\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+and\s+(?P<d>\d{1,2})(?![\d]|[,.]\d|\s*(?:[A-Za-z]+\s+)?"
+    r"(?:km|kilomet|miles|troops|soldiers|units|battalion))"
+)
 _SINCE_START = re.compile(
     r"\bsince\s+the\s+(?:beginning|start)\s+of\s+(?:the|this)\s+(?P<unit>month|year|week)\b",
     re.IGNORECASE,
@@ -212,10 +218,17 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
     end: date | None = None
     for d in find_dates(text, published_on, future=future):
         before = text[max(0, d.start - 30) : d.start]
-        if _END_CUE.search(before):
+        if _END_CUE.search(before) or _BETWEEN_AND.search(before):
             end = d.day if end is None else end
         elif _START_CUE.search(before):
             start = d.day if start is None else start
+    if start is not None and end is None and (both := _BETWEEN_DAYS.search(text)) is not None:
+        day = int(both.group("d"))  # "between February 14 and 17": the same month
+        if start.day <= day <= 31:
+            try:
+                end = start.replace(day=day)
+            except ValueError:
+                end = None
     if start is None and (since := _SINCE_START.search(text)) is not None:
         unit = since.group("unit").lower()
         if unit == "month":

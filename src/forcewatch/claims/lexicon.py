@@ -82,6 +82,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:mov|head|go|went|sent|travel|transferr?|return)\w*\s+{_W}{{0,3}}?to\s+(?:their\s+"
          r"|its\s+)?(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations"
          r"|stations)\b"),
+        (ClaimKind.WITHDRAWAL, True,  # "moving to their garrisons", "return troops to base"
+         rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its)?\s*"
+         r"(?:bases?|garrisons?|barracks)\b"),
         (ClaimKind.WITHDRAWAL, True, r"\bde-?escalat(?:e|es|ed|ing)\b"),
         (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:no|not\s+a\s+single|none\s+of\s+the)\s+{_W}{{0,3}}?(?:soldiers?|troops?|units?"
@@ -146,6 +149,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:increas|boost|bolster|expand|strengthen)(?:e|ed|es|ing)?\s+{_W}{{0,3}}?(?:forces"
          r"|troops|presence|military|contingent|numbers)\b"),
+        (ClaimKind.BUILD_UP, True,  # "their combat power near the border has increased"
+         r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping)\b"
+         r"[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew|swell(?:s|ed|ing)?"
+         r"|ris(?:e|es|en|ing)|rose)\b"),
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:pontoon\s+)?bridges?\s+{_W}{{0,4}}?(?:built|put|erected|laid|constructed|thrown)\b"),
         (ClaimKind.BUILD_UP, True,
@@ -155,6 +162,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:field\s+hospitals?|blood\s+supplies)\s+{_W}{{0,3}}?(?:set\s+up|erected|built"
          r"|deployed|moved)\b"),
+        (ClaimKind.COUNT, True,  # a state: "tens of thousands of troops remain in Belarus"
+         r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
+         r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
         (ClaimKind.BUILD_UP, True,
          r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+(?:place|(?:their|its)\s+(?:positions"
          r"|places|locations))\b"),
@@ -178,7 +188,9 @@ REASSURANCE = re.compile(
 )
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
 CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
-NEGATOR = re.compile(r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to)\b|n't\b", I)
+NEGATOR = re.compile(
+    r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to|nothing|none|nobody)\b|n't\b", I
+)
 WIDE_NEGATOR = re.compile(
     r"\b(?:no\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
     r"|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
@@ -205,12 +217,12 @@ RECORDED = re.compile(
 # "Russia's claim that it is withdrawing was false": a claim quoted in passing, called untrue
 _FALSE = (
     r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
-    r"|completely\s+|also\s+)?(?:false|untrue|not\s+true|a\s+lie|lies|misleading|wrong|fake"
+    r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|lies|misleading|wrong|fake"
+    r"|nonsense|rubbish|absurd|propaganda|disinformation"
     r"|incorrect|inaccurate|baseless|a\s+(?:ruse|bluff|deception|fiction))|(?:proved|proven"
     r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
 )
-FALSITY = re.compile(rf"^[\s,\"']*(?:{_FALSE})\b", I)  # what is left once the claim is masked
-FALSE_PREDICATE = re.compile(rf"\s+(?:{_FALSE})\b", I)  # inside the claim's words
+FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
 TREND_INCREASE = re.compile(
     r"\b(?:more(?!\s+than)|additional|added|extra|further|another|new|newly|increas\w*|growing"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
@@ -250,6 +262,8 @@ TOWARD = re.compile(
 AWAY = re.compile(
     r"\baway\s+from\b|\bmov\w*\s+away\b|\bpull\w*\s+back\b|\bto\s+(?:their\s+|its\s+)?"
     r"(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations)\b"
+    r"|\b(?:mov|head|return|march|travel)\w*\s+(?:[\w-]+\s+){0,3}?(?:back\s+)?to\s+(?:their|its)"
+    r"\s+(?:bases?|garrisons?|barracks)\b"
     r"|\bback\s+to\s+(?:their\s+)?"
     r"(?:bases?|garrisons?|barracks)\b|\breturn\w*\s+to\s+(?:their\s+|its\s+)?(?:home\s+)?"
     r"(?:bases?|garrisons?|barracks)\b|\bwithdr[ae]w\w*",
@@ -307,8 +321,18 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "a dozen": 12, "dozen": 12, "a hundred": 100,
-    "a thousand": 1000,
+    "a thousand": 1000, "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
+# "twenty-five", "forty two"
+NUMBER_WORDS.update(
+    {
+        f"{tens}{sep}{unit}": NUMBER_WORDS[tens] + NUMBER_WORDS[unit]
+        for tens in ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+        for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+        for sep in ("-", " ")
+    }
+)
 NUMBER = re.compile(
     r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -352,6 +376,7 @@ MILITARY_NOUN = re.compile(
     r"|regiments?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|warships|vessels|missiles?"
     r"|launchers?|iskanders?|infantry|squadrons?|paratroopers|marines|military\s+districts?"
     r"|combined\s+arms\s+army|field\s+hospitals?|pontoon|bridges?|combat\s+enablers|contingent"
+    r"|kit|hardware|columns?"
     r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
     I,
 )

@@ -360,7 +360,10 @@ def read_content(
     future = lx.FUTURE.search(text) is not None
     chosen: Trigger | None = None
     denied: ClaimKind | None = None
-    if denial_verb or (embedded_kinds and lx.FALSITY.match(text)):
+    if embedded_kinds and lx.FALSE_PREDICATE.search(text):
+        # "[Russia's claim that it is withdrawing] was false": the quoted claim is denied
+        kind, denied = ClaimKind.DENIAL, embedded_kinds[0]
+    elif denial_verb:
         kind = ClaimKind.DENIAL
         best = _best(positive)
         denied = best.kind if best else (embedded_kinds[0] if embedded_kinds else None)
