@@ -544,3 +544,83 @@ def test_between_two_days_of_one_month() -> None:
     )
     assert (claim.window_start, claim.window_end) == (date(2022, 2, 14), date(2022, 2, 17))
     assert claim.quantity == 7
+
+
+# --- fourth batch: a briefing transcript, a readout, a thread, a statement --------------------
+
+
+def test_a_question_relays_a_claim_by_the_russians() -> None:
+    claims = _claims(
+        "MR. KIRBY: We have not seen any evidence of a pullback.\n"
+        "Q: John, the Russians say they're moving troops back to their garrisons. Is that "
+        "accurate?"
+    )
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("John Kirby, Pentagon spokesman", ClaimKind.DENIAL),
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL),  # was "Russians", a generic name
+    ]
+
+
+def test_end_as_planned_and_then_return_home() -> None:
+    claims = extract_claims(
+        "Belarus's defence ministry said the joint exercises would end as planned on Sunday and "
+        "that Russian units would then return home.",
+        date(2022, 2, 18),
+        "Example Wire",
+    )
+    assert [c.kind for c in claims] == [ClaimKind.EXERCISE_END, ClaimKind.WITHDRAWAL]
+    assert claims[0].window_end == date(2022, 2, 20)  # was a week: "end as planned on" no cue
+
+
+def test_troops_could_stay_as_long_as_necessary() -> None:
+    claim = _only(
+        'Belarusian leader Alexander Lukashenko said Russian troops could stay "as long as '
+        'necessary".'
+    )
+    assert claim.kind is ClaimKind.COUNT and claim.trend is Change.NONE  # was no claim
+
+
+def test_residents_saw_columns_passing_through() -> None:
+    claim = _only(
+        "Residents said military columns had been passing through the area every night for two "
+        "weeks."
+    )
+    assert claim.kind is ClaimKind.MOVEMENT and claim.speaker == "Residents"  # was no claim
+
+
+def test_a_readout_informed_and_the_president_of_russia() -> None:
+    claims = _claims(
+        "Vladimir Putin informed Emmanuel Macron that the Russian troops in Belarus would return "
+        "to their permanent bases once the exercise was completed. The President of Russia "
+        "stressed that the exercises were purely defensive in nature."
+    )
+    # were the outlet's voice and the Russian government
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("Vladimir Putin, President of Russia", ClaimKind.WITHDRAWAL),
+        ("Vladimir Putin, President of Russia", ClaimKind.DENIAL),
+    ]
+
+
+def test_a_thread_of_observations() -> None:
+    claims = _claims(
+        "1/ New satellite imagery from February 14 shows a significant Russian deployment at "
+        "the Pogonovo training area south of Voronezh. At least 300 vehicles are visible.\n"
+        "2/ Compared with imagery from February 10, the number of vehicles has roughly doubled."
+    )
+    # all three were no claim
+    assert [(c.kind, c.quantity, c.trend) for c in claims] == [
+        (ClaimKind.DEPLOYMENT, None, None),
+        (ClaimKind.COUNT, 300, None),
+        (ClaimKind.BUILD_UP, None, Change.INCREASE),
+    ]
+    assert "Pogonovo" in claims[0].places
+
+
+def test_grown_to_and_the_russian_government() -> None:
+    claims = _claims(
+        "The Russian government has insisted that some of the forces had begun returning to "
+        "their bases. He said the number of Russian troops near the border had grown to more "
+        "than 150,000."
+    )
+    assert claims[0].speaker == "Russian Ministry of Defence"  # was "Russian government"
+    assert claims[1].trend is Change.INCREASE  # "grown to" was no trend

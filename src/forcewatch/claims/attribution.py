@@ -535,7 +535,7 @@ class Sentence:
     _AUX = re.compile(r"^\s*(?:will|would|is|are|was|were|has|have|had|could|should|can|may)\b")
 
     def _content_start(self, a: Attribution) -> int:
-        telling = a.verb.lower() in ("told", "tells", "telling", "tell")
+        telling = a.verb.lower() in ("told", "tells", "telling", "tell", "informed", "informs")
         obj = self._OBJECT.match(self.text[a.verb_end :]) if telling else None
         return a.verb_end + (obj.end() if obj else 0)
 

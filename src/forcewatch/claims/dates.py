@@ -179,7 +179,7 @@ _SPAN_FORWARD = re.compile(
     re.IGNORECASE,
 )
 _END_CUE = re.compile(
-    r"\b(?:until|till|through|to|by|end(?:s|ed|ing)?(?:\s+on)?|conclude[sd]?(?:\s+on)?"
+    r"\b(?:until|till|through|to|by|end(?:s|ed|ing)?(?:\s+as\s+(?:planned|scheduled))?(?:\s+on)?|conclude[sd]?(?:\s+on)?"
     r"|finish(?:es|ed)?(?:\s+on)?|over\s+by|expire[sd]?(?:\s+on)?)\s+(?:on\s+)?$",
     re.IGNORECASE,
 )

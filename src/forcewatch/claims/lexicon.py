@@ -30,6 +30,7 @@ SAY_VERBS = (
     r"|wrote|writes|stated|added|adds|adding|noted|notes|noting|revealed|reveals|estimated"
     r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
+    r"|informed|informs|promised|promises|pledged|vowed"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
     r"|documented|spotted|identified|tracked|geolocated"
     r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
@@ -63,7 +64,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"(?:bases?|garrisons?|barracks|(?:places?|points?)\s+of\s+(?:permanent\s+)?deployment"
          r"|permanent\s+(?:deployment\s+)?(?:points|locations|bases|garrisons))"),
         (ClaimKind.WITHDRAWAL, True,
-         r"\b(?:head(?:ing|ed)?|go(?:ing)?|went|sent)\s+(?:back\s+)?home\b"),
+         r"\b(?:head(?:ing|ed)?|go(?:ing)?|went|sent|return(?:s|ed|ing)?|come|came|coming)\s+"
+         r"(?:back\s+)?home\b"),
         (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:return\s+of|back\s+to)\s+{_W}{{0,4}}?(?:to\s+)?(?:their\s+|its\s+)?(?:home\s+"
          r"|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
@@ -135,6 +137,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\b(?:head(?:ed|ing|s)?|travel(?:l?ed|l?ing|s)?|roll(?:ed|ing|s)?|driv(?:e|es|ing)"
          r"|march(?:ed|ing)?)\s+(?:\w+\s+)?(?:west|east|north|south|toward|towards|to|into|through)\b"),
         (ClaimKind.MOVEMENT, True, r"\bmade\s+(?:their|its)\s+way\b"),
+        (ClaimKind.MOVEMENT, True, r"\bpass(?:ed|es|ing)?\s+through\b"),
         (ClaimKind.MOVEMENT, True,
          r"\b(?:redeploy(?:ed|ing|s)?|reposition(?:ed|ing|s)?|relocat(?:e|es|ed|ing)"
          r"|transfer(?:red|ring|s)?|edg(?:e|es|ed|ing)\s+closer|on\s+the\s+move)\b"),
@@ -152,7 +155,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,  # "their combat power near the border has increased"
          r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping)\b"
          r"[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew|swell(?:s|ed|ing)?"
-         r"|ris(?:e|es|en|ing)|rose)\b"),
+         r"|ris(?:e|es|en|ing)|rose|doubled|tripled|trebled)\b"),
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:pontoon\s+)?bridges?\s+{_W}{{0,4}}?(?:built|put|erected|laid|constructed|thrown)\b"),
         (ClaimKind.BUILD_UP, True,
@@ -165,6 +168,11 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.COUNT, True,  # a state: "tens of thousands of troops remain in Belarus"
          r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
+        (ClaimKind.COUNT, True,  # "Russian troops could stay 'as long as necessary'"
+         r"\b(?:stay|remain)(?:s|ed|ing)?\s+[\"']?(?:as\s+long\s+as|indefinitely|for\s+now)\b"),
+        (ClaimKind.COUNT, True,  # an observation: "at least 300 vehicles are visible"
+         r"\b(?:are|were|is|was)\s+(?:clearly\s+|also\s+|now\s+)?(?:visible|present)\b"
+         r"|\bcan\s+(?:clearly\s+|also\s+)?be\s+seen\b"),
         (ClaimKind.BUILD_UP, True,
          r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+(?:place|(?:their|its)\s+(?:positions"
          r"|places|locations))\b"),
@@ -225,6 +233,7 @@ _FALSE = (
 FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
 TREND_INCREASE = re.compile(
     r"\b(?:more(?!\s+than)|additional|added|extra|further|another|new|newly|increas\w*|growing"
+    r"|grown|grew|doubled|tripled"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
     r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+|an\s+estimated\s+|estimated\s+)?"
     r"\d[\d,]*)\b",
@@ -238,7 +247,8 @@ EARLIER_FIGURE = re.compile(
     I,
 )
 TREND_NONE = re.compile(
-    r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put))\b",
+    r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put"
+    r"|[\"']?as\s+long\s+as|indefinitely))\b",
     I,
 )
 REPORTED_SPEECH_HEDGE = re.compile(
@@ -376,7 +386,7 @@ MILITARY_NOUN = re.compile(
     r"|regiments?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|warships|vessels|missiles?"
     r"|launchers?|iskanders?|infantry|squadrons?|paratroopers|marines|military\s+districts?"
     r"|combined\s+arms\s+army|field\s+hospitals?|pontoon|bridges?|combat\s+enablers|contingent"
-    r"|kit|hardware|columns?"
+    r"|kit|hardware|columns?|training\s+(?:areas?|grounds?|ranges?)"
     r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
     I,
 )

@@ -309,7 +309,8 @@ def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Chan
                 rf"{lx.MILITARY_NOUN.pattern}\s+$", text[: m.start()], re.IGNORECASE
             )
         )
-        if noun_after or noun_before or m.group(0).lower().startswith(("increas", "ramp", "up")):
+        changed = ("increas", "ramp", "up", "grow", "grew", "doubled", "tripled")
+        if noun_after or noun_before or m.group(0).lower().startswith(changed):
             return Change.INCREASE
     return None
 

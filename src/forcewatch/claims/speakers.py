@@ -60,6 +60,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         r"(?:Vladimir\s+)?Putin",
         rf"{_RU}\s+president",
         r"the\s+Russian\s+leader",
+        r"(?:the\s+)?President\s+of\s+(?:Russia|the\s+Russian\s+Federation)",
     ),
     _p(
         "Dmitry Peskov, Kremlin spokesman",
@@ -146,7 +147,16 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "anonymous",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?Russian\s+(?:military\s+|government\s+)?officials?",
     ),
-    _p("Russian government", "russia", "state", r"(?-i:Russia)", r"(?-i:Moscow)", military=RU_MOD),
+    _p(
+        "Russian government",
+        "russia",
+        "state",
+        r"(?-i:Russia)",
+        r"(?-i:Moscow)",
+        r"the\s+Russians",
+        r"(?:the\s+)?Russian\s+(?:government|authorities)",
+        military=RU_MOD,
+    ),
     # United States
     _p(
         "Joe Biden, US President",
@@ -155,6 +165,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         r"(?:President\s+)?(?:Joe\s+)?Biden",
         rf"{_US}\s+President",
         r"the\s+US\s+leader",
+        r"(?:the\s+)?President\s+of\s+the\s+United\s+States",
     ),
     _p(
         "Antony Blinken, US Secretary of State",
@@ -327,6 +338,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "person",
         r"(?:Volodymyr\s+)?Zelensk(?:y|iy|yy)",
         rf"{_UA}\s+president",
+        r"(?:the\s+)?President\s+of\s+Ukraine",
     ),
     _p(
         "Oleksii Reznikov, Ukrainian Defence Minister",
