@@ -624,3 +624,52 @@ def test_grown_to_and_the_russian_government() -> None:
     )
     assert claims[0].speaker == "Russian Ministry of Defence"  # was "Russian government"
     assert claims[1].trend is Change.INCREASE  # "grown to" was no trend
+
+
+# --- fifth batch: web copy with captions and related links ------------------------------------
+
+
+def test_them_moving_closer_to_the_border_is_about_forces() -> None:
+    claim = _only(
+        '"We continue to see them move closer to the border," a senior US defense official told '
+        "CNN."
+    )
+    # was no claim: no military noun, only "them"
+    assert claim.kind is ClaimKind.MOVEMENT and claim.direction is Direction.TOWARD
+    assert claim.speaker == "US officials (anonymous)"
+
+
+def test_claims_that_in_an_accusation_are_not_the_outlets() -> None:
+    claims = _claims(
+        "Britain and the US accused Russia on Thursday of misleading the world with claims that "
+        "it was pulling troops back from Ukraine's borders."
+    )
+    assert not any(c.speaker == "Example Wire" for c in claims)  # was the outlet's withdrawal
+
+
+def test_one_said_is_one_of_the_officials_and_they_in_a_quotation_are_others() -> None:
+    claims = _claims(
+        'Western officials said some units had moved away from the border. One said: "They are '
+        'moving units around, but the total is going up, not down."'
+    )
+    last = claims[-1]
+    assert last.speaker == "NATO officials (anonymous)"  # was the outlet
+    assert last.force is Force.RUSSIA  # "they" in the officials' quotation are not NATO's
+
+
+def test_forces_in_attack_positions_and_the_official_who_spoke() -> None:
+    claims = extract_claims(
+        "Roughly 40 to 50 percent of the Russian ground forces arrayed around Ukraine are now in "
+        "attack positions closer to the border, a U.S. defense official said on Sunday. The "
+        "official, who spoke on condition of anonymity to discuss intelligence, said there were "
+        "now 125 battalion tactical groups in the region, up from 83 at the beginning of "
+        "February.",
+        date(2022, 2, 20),
+        "Example Wire",
+    )
+    # both were no claim
+    assert [(c.kind, c.direction, c.quantity, c.trend) for c in claims] == [
+        (ClaimKind.DEPLOYMENT, Direction.TOWARD, None, None),
+        (ClaimKind.COUNT, None, 125, Change.INCREASE),
+    ]
+    assert {c.speaker for c in claims} == {"US officials (anonymous)"}

@@ -71,7 +71,7 @@ _GAP = re.compile(rf"^(?:{_APPOSITIVE})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IG
 _WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
 _APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
 _RELATIVE_GAP = re.compile(r"^\s+(?:[\w']+\s+){0,4}(?:that|which)\s+$", re.IGNORECASE)
-_PRONOUN = re.compile(r"\b(?P<w>he|she|they|it)\s*$", re.IGNORECASE)
+_PRONOUN = re.compile(r"(?:\b(?P<w>he|she|they|it)|^\W*(?P<one>one|another))\s*$", re.IGNORECASE)
 _ANAPHOR_WORDS = (
     r"group|firm|company|tank|report|statement|officials?|ministry|minister"
     r"|spokes(?:man|woman|person)|analysts?|researchers|agency|president|secretary|diplomat|envoy"
@@ -112,6 +112,7 @@ _ANAPHOR_ROLES = {
     "he": ("person",), "she": ("person",), "they": ("anonymous", "state", "body", "analyst"),
     "it": ("body", "state", "analyst", "media"),
     "latter": ("state", "body", "person", "anonymous"),
+    "one": ("anonymous",), "another": ("anonymous",),  # '"...," one said': one of the officials
 }  # fmt: skip
 
 
@@ -256,7 +257,8 @@ class Sentence:
         rf"\bthe\s+(?P<adj>Russian|Belarusian|Kremlin|Moscow)\s+{_NOUN}\s+(?:that|of)\s+{_BODY}"
     )
     _UNOWNED = re.compile(
-        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?)\s+(?:about|of)\s+{_BODY}",
+        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?)\s+(?:about|of|that)\s+"
+        rf"{_BODY}",
         re.IGNORECASE,
     )
     _LATTER = re.compile(r"\bthe\s+latter(?='s)", re.IGNORECASE)
@@ -323,9 +325,11 @@ class Sentence:
                 return s, sp
             break
         stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
+        # "The official, who spoke on condition of anonymity, said": the official
+        core = stripped[: appos.start()] if appos is not None else stripped
         for rx in (_ANAPHOR, _PRONOUN):
-            if (m := rx.search(stripped)) is not None:
-                word = m.group("w")
+            if (m := rx.search(core)) is not None:
+                word = m.group("w") or m.group("one")
                 if word.lower() in ("report", "statement") or verb.lower() != "read":
                     ref = _resolve(
                         word, self._history_before(m.start()), self._local_states(m.start())

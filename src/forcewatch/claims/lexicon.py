@@ -118,6 +118,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
          r"|placed|parked|lined\s+up)\b"),
         (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
+        (ClaimKind.DEPLOYMENT, True,  # "are now in attack positions closer to the border"
+         r"\b(?:are|were|is|was|remain\w*)\s+(?:now\s+|already\s+|still\s+)?in\s+(?:attack"
+         r"|offensive|combat|firing|forward|(?:tactical\s+)?assembly)\s+(?:positions|areas"
+         r"|formations?)\b|\barrayed\b"),
         (ClaimKind.DEPLOYMENT, True, r"\bset\s+up\s+(?:camps?|positions|field)\b"),
         (ClaimKind.DEPLOYMENT, True,
          rf"\b(?:flown|airlifted|ferried|transported|shipped|brought)\s+{_W}{{0,5}}?(?:in|into|to)\b"),
@@ -153,9 +157,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:increas|boost|bolster|expand|strengthen)(?:e|ed|es|ing)?\s+{_W}{{0,3}}?(?:forces"
          r"|troops|presence|military|contingent|numbers)\b"),
         (ClaimKind.BUILD_UP, True,  # "their combat power near the border has increased"
-         r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping)\b"
-         r"[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew|swell(?:s|ed|ing)?"
-         r"|ris(?:e|es|en|ing)|rose|doubled|tripled|trebled)\b"),
+         r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping"
+         r"|total)\b[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew"
+         r"|swell(?:s|ed|ing)?|ris(?:e|es|en|ing)|rose|doubled|tripled|trebled"
+         r"|go(?:es|ing)?\s+up|went\s+up)\b"),
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:pontoon\s+)?bridges?\s+{_W}{{0,4}}?(?:built|put|erected|laid|constructed|thrown)\b"),
         (ClaimKind.BUILD_UP, True,

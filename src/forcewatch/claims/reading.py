@@ -42,6 +42,7 @@ _AUX = (
     r"|expected|able|about|to"
 )
 _SIDE_FORCE = {s.value: s for s in Force if s is not Force.UNKNOWN}
+_FORCES_PRONOUN = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
 _RANGE = re.compile(
     r"(?<![\w.,-])(?P<lo>\d{1,3}(?:,\d{3})+|\d+)\s*-\s*(?P<hi>\d{1,3}(?:,\d{3})+|\d+)(?![\w-])"
 )
@@ -222,7 +223,10 @@ def _force(
         )
         # "we" is the speaker's side; "they" only when the speaker is a group ("officials said
         # they would send"), not one person speaking of others ("we see that they have ...")
-        if pronoun and (pronoun.group("p").lower() != "they" or speaker_role != "person"):
+        # nor a quotation, where the speakers call themselves "we" ('"They are moving units"')
+        quoted = text[:anchor].count('"') % 2 == 1
+        they = pronoun is not None and pronoun.group("p").lower() == "they"
+        if pronoun and not (they and (speaker_role == "person" or quoted)):
             side_force = _SIDE_FORCE.get(speaker_side or "")
             if side_force is not None:
                 candidates.append((0, side_force))
@@ -354,7 +358,12 @@ def read_content(
         ]
     positive = [t for t in triggers if not t.negated]
     verbal = [t for t in positive if t.verbal]
-    military = not needs_military or lx.MILITARY_NOUN.search(text) is not None
+    military = (
+        not needs_military
+        or lx.MILITARY_NOUN.search(text) is not None
+        # '"We continue to see them move closer to the border," an official said'
+        or (attributed and bool(lx.BORDER.search(text)) and bool(_FORCES_PRONOUN.search(text)))
+    )
     quantity = find_quantity(text)
     places = _places(text)
     band = _band(text)
