@@ -673,3 +673,52 @@ def test_forces_in_attack_positions_and_the_official_who_spoke() -> None:
         (ClaimKind.COUNT, None, 125, Change.INCREASE),
     ]
     assert {c.speaker for c in claims} == {"US officials (anonymous)"}
+
+
+# --- sixth batch ------------------------------------------------------------------------------
+
+
+def test_quoted_the_ministry_as_saying() -> None:
+    claims = _claims(
+        "Russia's defence ministry said some units had started to return to their bases. "
+        "Russia's TASS news agency quoted the ministry as saying that 10 trains carrying "
+        "equipment had left the Kursk region."
+    )
+    trains = next(c for c in claims if c.unit == "trains")
+    assert trains.speaker == "Russian Ministry of Defence"  # was the outlet
+    assert trains.kind is ClaimKind.WITHDRAWAL and trains.places == ("Kursk",)
+
+
+def test_moving_troops_around_its_own_territory_is_a_reassurance() -> None:
+    claim = _only(
+        "The Kremlin said Russia would continue to move troops around its own territory as it "
+        "saw fit."
+    )
+    assert claim.kind is ClaimKind.DENIAL  # was a movement
+
+
+def test_a_column_was_spotted() -> None:
+    claim = _only(
+        "A column of more than 100 vehicles was spotted near Belgorod, around 35 kilometres from "
+        "the border, on Sunday night."
+    )
+    assert claim.kind is ClaimKind.COUNT and claim.quantity == 100  # was no claim
+    assert claim.band_km == (31.5, 38.5)
+
+
+def test_officials_in_washington_and_western_estimates() -> None:
+    claims = _claims(
+        "Officials in Washington said satellite imagery showed that Russia had moved additional "
+        "forces into Belarus in the past 48 hours. According to Western estimates, Russia has "
+        "deployed about 60 percent of its total land forces near Ukraine."
+    )
+    # were the US government and the outlet
+    assert [c.speaker for c in claims] == ["US officials (anonymous)", "Western governments"]
+
+
+def test_forces_would_stay_beyond_the_end_of_the_drills() -> None:
+    claim = _only(
+        "President Lukashenko said on Saturday that Russian forces would stay beyond the end of "
+        "the drills if necessary."
+    )
+    assert claim.kind is ClaimKind.COUNT and claim.trend is Change.NONE  # was an exercise end

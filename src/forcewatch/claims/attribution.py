@@ -471,6 +471,21 @@ class Sentence:
                 return sp
         return None
 
+    _QUOTED_AS = re.compile(r"\bquot(?:ed|es|ing)\s+(?P<sp>[^,;\"]{2,80}?)\s+as\s+$", re.I)
+
+    def _speaker_in(self, start: int, end: int) -> Speaker | None:
+        """The speaker named in ``text[start:end]``: a known one, "the ministry", or words."""
+        for s, e, sp in self.mentions:
+            if start <= s and e <= end:
+                return sp
+        words = self.text[start:end]
+        if (m := _ANAPHOR.search(words)) is not None:
+            ref = _resolve(m.group("w"), self._history_before(start), self._local_states(start))
+            if ref is not None:
+                return ref
+        raw = " ".join(words.split())
+        return Speaker(canonical_speaker(raw), raw, "generic", None) if raw else None
+
     _AS_CLAIMED = re.compile(r"\bas\s+(?:it|he|she|they|we|you)\s+(?:had\s+|has\s+)?$", re.I)
 
     def find_attributions(self) -> None:
@@ -500,6 +515,12 @@ class Sentence:
                     Attribution(previous.speaker, vs, ve, verb, vs, ve, inherited=True)
                 )
                 continue
+            quoted = self._QUOTED_AS.search(self.text[:vs]) if verb.lower() == "saying" else None
+            if quoted is not None:  # "TASS quoted the ministry as saying that ..."
+                quoting = self._speaker_in(quoted.start("sp"), quoted.end("sp"))
+                if quoting is not None:
+                    self.atts.append(Attribution(quoting, quoted.start("sp"), ve, verb, vs, ve))
+                    continue
             subject = self._sentence_subject(vs) if verb.lower().endswith("ing") else None
             if subject is not None:  # "The ministry released footage ..., saying units ..."
                 self.atts.append(Attribution(subject, vs, ve, verb, vs, ve))

@@ -174,9 +174,12 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
         (ClaimKind.COUNT, True,  # "Russian troops could stay 'as long as necessary'"
-         r"\b(?:stay|remain)(?:s|ed|ing)?\s+[\"']?(?:as\s+long\s+as|indefinitely|for\s+now)\b"),
+         r"\b(?:stay|remain)(?:s|ed|ing)?\s+[\"']?(?:as\s+long\s+as|indefinitely|for\s+now)\b"
+         r"|\b(?:stay|remain)(?:s|ed|ing)?\s+(?:in\s+\w+\s+)?(?:beyond|after|past)\s+the\s+end\s+of"
+         r"\s+(?:the\s+)?(?:\w+\s+)?(?:drills|exercises?|manoeuvres|maneuvers)\b"),
         (ClaimKind.COUNT, True,  # an observation: "at least 300 vehicles are visible"
-         r"\b(?:are|were|is|was)\s+(?:clearly\s+|also\s+|now\s+)?(?:visible|present)\b"
+         r"\b(?:are|were|is|was)\s+(?:clearly\s+|also\s+|now\s+)?(?:visible|present|spotted|seen"
+         r"|observed|photographed|filmed)\b"
          r"|\bcan\s+(?:clearly\s+|also\s+)?be\s+seen\b"),
         (ClaimKind.BUILD_UP, True,
          r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+(?:place|(?:their|its)\s+(?:positions"
@@ -195,7 +198,8 @@ REASSURANCE = re.compile(
     r"|\bplanned\s+(?:long\s+ago|(?:well\s+)?in\s+advance)\b|\broutine\b|\binternal\s+(?:matter|affair)"
     r"|\bshould\s+(?:not|n't)\s+(?:worry|concern|threaten)|\bpose[sd]?\s+no\s+threat"
     r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b|\bhysteria\b|\bfake\s+news\b|\b(?:baseless|groundless)\b"
-    r"|\bnothing\s+to\s+do\s+with\b|\bon\s+(?:its|their|our)\s+own\s+(?:territory|soil)\b"
+    r"|\bnothing\s+to\s+do\s+with\b|\b(?:on|around|within|across|in)\s+(?:its|their|our)\s+own\s+"
+    r"(?:territory|soil|land)\b"
     r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b",
     I,
 )
@@ -253,7 +257,7 @@ EARLIER_FIGURE = re.compile(
 )
 TREND_NONE = re.compile(
     r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put"
-    r"|[\"']?as\s+long\s+as|indefinitely))\b",
+    r"|[\"']?as\s+long\s+as|indefinitely|beyond|past))\b",
     I,
 )
 REPORTED_SPEECH_HEDGE = re.compile(

@@ -146,6 +146,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "russia",
         "anonymous",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?Russian\s+(?:military\s+|government\s+)?officials?",
+        r"officials?\s+in\s+Moscow",
     ),
     _p(
         "Russian government",
@@ -244,6 +245,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"(?:administration\s+|defen[cs]e\s+|military\s+|government\s+)?officials?",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?(?:Biden\s+)?administration\s+officials?",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?(?:White\s+House|Pentagon)\s+officials?",
+        r"officials?\s+in\s+Washington",
     ),
     _p(
         "US Department of Defense",
@@ -283,7 +285,8 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "nato",
         "state",
         r"(?-i:the\s+West)",
-        r"(?-i:Western)\s+(?:countries|governments|nations|capitals|allies|leaders|powers)",
+        r"(?-i:Western)\s+(?:countries|governments|nations|capitals|allies|leaders|powers"
+        r"|estimates|assessments)",
     ),
     _p(
         "Boris Johnson, UK Prime Minister",
@@ -384,6 +387,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "ukraine",
         "anonymous",
         rf"(?:an?\s+|one\s+)?(?:senior\s+)?{_UA}\s+(?:military\s+|government\s+)?officials?",
+        r"officials?\s+in\s+(?:Kyiv|Kiev)",
     ),
     _p("Ukrainian government", "ukraine", "state", r"(?-i:Kyiv|Kiev)"),
     # Belarus
