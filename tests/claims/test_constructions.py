@@ -722,3 +722,14 @@ def test_forces_would_stay_beyond_the_end_of_the_drills() -> None:
         "the drills if necessary."
     )
     assert claim.kind is ClaimKind.COUNT and claim.trend is Change.NONE  # was an exercise end
+
+
+def test_other_news_gives_no_claims() -> None:
+    claims = _claims(
+        "Market forces pushed the price of Brent crude above $95 a barrel, traders said. The "
+        "number of Covid-19 cases in Moscow increased by 20 percent over the past week, health "
+        "officials said. The Russian national football team arrived in Kazan on Monday for a "
+        "training camp, the federation said. US diplomats and embassy staff were withdrawn from "
+        "Kyiv. Ukrainian refugees arrived in Poland."
+    )
+    assert claims == []  # the football team was an arrival

@@ -399,6 +399,20 @@ MILITARY_NOUN = re.compile(
     r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
     I,
 )
+# Words of other news (sport, travel, markets): with them, only an unambiguous military word
+# makes a claim ("the national football team arrived for a training camp" is none).
+CIVILIAN = re.compile(
+    r"\b(?:football|soccer|hockey|basketball|tennis|team|club|athletes?|players?|fans|tourists?"
+    r"|olympic\w*|championship|tournament|match|league|concert|festival|orchestra|pilgrims"
+    r"|holiday\w*|students?)\b",
+    I,
+)
+STRONG_MILITARY = re.compile(
+    r"\b(?:troops|soldiers?|servicem[ae]n|military|army|armou?r(?:ed)?|tanks|artillery|battalions?"
+    r"|btgs?|brigades?|divisions?|regiments?|warplanes|warships|missiles?|iskanders?|paratroopers"
+    r"|marines|infantry|helicopters|combat)\b",
+    I,
+)
 # States by name, for "Russia has placed" (the subject of a verb) and "its troops" (the owner).
 STATE_NAMES: tuple[tuple[Force, str], ...] = (
     (Force.RUSSIA, r"Russia|Moscow|the\s+Kremlin"),

@@ -358,6 +358,8 @@ def read_content(
         ]
     positive = [t for t in triggers if not t.negated]
     verbal = [t for t in positive if t.verbal]
+    if needs_military and lx.CIVILIAN.search(text) and not lx.STRONG_MILITARY.search(text):
+        return None  # a football team's training camp
     military = (
         not needs_military
         or lx.MILITARY_NOUN.search(text) is not None
