@@ -410,24 +410,52 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 
 @claims_app.command("extract")
 def claims_extract(
-    files: Annotated[list[Path], typer.Argument(help="Article text files.")],
-    published: Annotated[str | None, typer.Option(help="Publication date (YYYY-MM-DD).")] = None,
-    outlet: Annotated[str | None, typer.Option(help="Outlet name.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Article files: text, or HTML pages as saved.")
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Publication date (YYYY-MM-DD); default: the page's own (HTML metadata or a "
+            "dateline), else today, with a warning."
+        ),
+    ] = None,
+    outlet: Annotated[
+        str | None, typer.Option(help="Outlet name; default: the page's og:site_name.")
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML list of {file, outlet, published} (as ../shared/data/articles/index.yaml);"
+            " files relative to it."
+        ),
+    ] = None,
     save: Annotated[bool, typer.Option(help="Store the extracted claims in the project.")] = False,
     project: ProjectOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Extract attributed claims from news article text (offline, rule-based)."""
+    """Extract attributed claims from news articles (offline, rule-based)."""
+    from forcewatch.claims.article import IndexEntry, read_article, read_index
     from forcewatch.claims.extract import extract_claims
 
-    pub = _parse_date(published, "--published") if published else date.today()
+    pub = _parse_date(published, "--published") if published else None
+    entries = [IndexEntry(f, None, None) for f in files or []]
+    if index is not None:
+        entries += read_index(index)
+    if not entries:
+        raise InputError("no article given: pass article files or --index FILE.yaml")
     claims = []
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InputError(f"cannot read {f}: {exc.strerror}") from exc
-        claims += extract_claims(text, pub, outlet=outlet, source=str(f))
+    for entry in entries:
+        article = read_article(entry.path)
+        day = pub or entry.published_on or article.published_on
+        if day is None:
+            day = date.today()
+            console.print(
+                f"[yellow]{entry.path}: no publication date (no --published, none in the page); "
+                f"relative dates are read against today, {day}[/yellow]"
+            )
+        name = outlet or entry.outlet or article.outlet
+        claims += extract_claims(article.text, day, outlet=name, source=str(entry.path))
     if save:
         added = _store_claims(_project(project), claims)
         console.print(f"{added} claim(s) stored")
