@@ -448,6 +448,8 @@ def claims_extract(
     for entry in entries:
         article = read_article(entry.path)
         day = pub or entry.published_on or article.published_on
+        if day is not None and not (pub or entry.published_on):
+            console.print(f"{entry.path}: publication date {day} taken from the page")
         if day is None:
             day = date.today()
             console.print(
