@@ -733,3 +733,48 @@ def test_other_news_gives_no_claims() -> None:
         "Kyiv. Ukrainian refugees arrived in Poland."
     )
     assert claims == []  # the football team was an arrival
+
+
+# --- seventh batch: numbers and dates in newsroom shorthand -----------------------------------
+
+
+def test_a_plus_number_and_pentagon_estimates() -> None:
+    claim = _only(
+        "Russia now has 100,000-plus troops near Ukraine's border, according to Pentagon estimates."
+    )
+    assert claim.speaker == "US Department of Defense"  # was no claim: "-plus" hid the number
+    assert claim.quantity == 100000 and claim.quantity_qualifier is QuantityQualifier.MORE_THAN
+
+
+def test_told_parliament_on_the_14th() -> None:
+    claim = _only(
+        "Some 150K Russian troops are now deployed around Ukraine, Ukraine's defence minister "
+        "told parliament on the 14th."
+    )
+    assert claim.speaker.startswith("Oleksii Reznikov")  # was the outlet: "on the 14th" read
+    assert claim.stated_on == date(2022, 2, 14) and claim.quantity == 150000  # as his words
+
+
+def test_a_dated_announcement_quoted_in_passing() -> None:
+    claims = _claims(
+        "The Kremlin's Monday announcement that units were heading home was met with scepticism "
+        "in Washington."
+    )
+    assert [(c.speaker, c.kind) for c in claims] == [("Kremlin", ClaimKind.WITHDRAWAL)]
+
+
+def test_opposition_channels_reported() -> None:
+    claim = _only(
+        "Overnight, columns of tanks crossed into Belarus from Russia, Belarusian opposition "
+        "channels reported."
+    )
+    assert claim.speaker == "Belarusian opposition channels"  # was the outlet
+    assert claim.kind is ClaimKind.ARRIVAL
+
+
+def test_according_to_footage_geolocated_by_an_analyst() -> None:
+    claim = _only(
+        "Russian forces deployed at least seven additional battalion tactical groups to Belgorod "
+        "Oblast, according to social media footage geolocated by ISW."
+    )
+    assert claim.speaker == "Institute for the Study of War"  # was the outlet

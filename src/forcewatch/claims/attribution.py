@@ -87,12 +87,14 @@ _ROLE_WORD = (
     r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
     r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
     r"|(?:intelligence|press|security|border(?:\s+guard)?)\s+service|border\s+guards?|directorate"
-    r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers"
+    r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers|channels|media|monitors"
+    r"|bloggers|activists"
 )
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
     rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
     rf"|armed|forces|deputy|prime|chief|national|state|interior|western|european|local|regional"
+    rf"|opposition|pro-[\w-]+|social|news"
     rf"|{_ROLE_WORD})\s+)"
     rf"{{0,6}}(?:[A-Z][\w'-]+|{_ROLE_WORD}))\s*$"
 )
@@ -242,7 +244,8 @@ class Sentence:
     )
     _HEDGE = (
         r"(?:purported|claimed|alleged|announced|so-called|supposed|declared|promised|reported"
-        r"|stated|partial|troop|military|full|latest|earlier|recent)"
+        r"|stated|partial|troop|military|full|latest|earlier|recent|(?:mon|tues|wednes|thurs|fri"
+        r"|satur|sun)day|weekend|new)"
     )
     _BODY = r"(?P<body>[^,.;:\"]{3,120})"
     _POSSESSIVE = re.compile(
@@ -436,6 +439,16 @@ class Sentence:
             ref = _resolve(found.group("w") or found.group("p"), self._history_before(pos))
             if ref is not None:
                 return pos + found.end(), ref
+        by = re.match(  # "according to social media footage geolocated by ISW": ISW
+            r"^\s*[^,.;\"]{0,60}?\b(?:geolocated|verified|analy[sz]ed|published|posted|released"
+            r"|collected|compiled|obtained)\s+by\s+",
+            tail,
+            re.IGNORECASE,
+        )
+        if by is not None:
+            for s, e, sp in self.mentions:
+                if s == pos + by.end() or self.text[pos + by.end() : s].lower() == "the ":
+                    return e, sp
         generic = re.match(
             rf"^\s*(?P<sp>(?:an?\s+|the\s+)?(?:[\w'-]+\s+){{0,4}}?(?:{_ROLE_WORD}))\b", tail
         )
@@ -544,6 +557,7 @@ class Sentence:
         r"|yesterday|this|last|week|morning|evening|night|news\s+agency|agency|newspaper|daily"
         r"|website|channel|broadcaster|televised|video|radio|tv|speech|remarks|appearance|meeting"
         r"|call|phone|session|hearing|summit|visit|his|her|their|its|with|after|before|a|of"
+        r"|\d{1,4}(?:st|nd|rd|th)?"
         r"|[A-Z][\w.]*)(?!\w)[\s,.:;\"'-]*)*$"
     )
 

@@ -58,6 +58,9 @@ _DATE_RX = re.compile(
     r"|earlier\s+this\s+week|this\s+week|last\s+week|earlier\s+this\s+month|last\s+month)"
     rf"|(?P<ago>{_NUM}\s+(?P<agounit>days?|weeks?)\s+ago)"
     rf"|(?:(?P<wmod>last|this|next|earlier|early|late|on)\s+)?{_WEEKDAY}"
+    r"|on\s+the\s+(?P<nth>[0-3]?\d)(?:st|nd|rd|th)(?!\s+(?:of\s+)?(?:"
+    + "|".join(sorted(MONTHS, key=len, reverse=True))
+    + r"))"
     r")\b",
     re.IGNORECASE,
 )
@@ -129,6 +132,20 @@ def _relative(phrase: str, published_on: date) -> date:
     return table[phrase]
 
 
+def _day_of_month(dom: int, published_on: date, future: bool) -> date | None:
+    year, month = published_on.year, published_on.month
+    if (dom > published_on.day) != future and dom != published_on.day:
+        year, month = (year, month - 1) if not future else (year, month + 1)
+        if month == 0:
+            year, month = year - 1, 12
+        elif month == 13:
+            year, month = year + 1, 1
+    try:
+        return date(year, month, dom)
+    except ValueError:
+        return None
+
+
 def find_dates(text: str, published_on: date, *, future: bool = False) -> list[DateMention]:
     """All date phrases in ``text``, resolved against ``published_on``.
 
@@ -162,6 +179,8 @@ def find_dates(text: str, published_on: date, *, future: bool = False) -> list[D
             day = published_on - timedelta(days=n)
         elif g["weekday"]:
             day = _weekday(g["weekday"], g["wmod"], published_on, future)
+        elif g["nth"]:  # "on the 14th": this month's, or last month's when still to come
+            day = _day_of_month(int(g["nth"]), published_on, future)
         if day is not None:
             found.append(DateMention(m.start(), m.end(), day, m.group(0)))
     return found

@@ -355,7 +355,8 @@ NUMBER_WORDS.update(
 NUMBER = re.compile(
     r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-    + r")(?:\s*(?P<mult>million|thousand|hundred|k)\b)?(?P<strong>-strong)?(?![\w-])",
+    + r")(?:\s*(?P<mult>million|thousand|hundred|k)\b)?(?P<strong>-strong)?(?P<plus>-plus|\+)?"
+    r"(?![\w-])",
     I,
 )
 # words that may sit between a number and its unit: "7,000 more Russian troops"

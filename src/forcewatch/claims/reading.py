@@ -160,6 +160,8 @@ def find_quantity(text: str) -> Quantity | None:
         if unit is None and m.group("strong"):
             unit = "troops"
         qualifier = _qualifier(before)
+        if m.group("plus"):
+            qualifier = QuantityQualifier.MORE_THAN  # "100,000-plus troops"
         if re.search(r"\bbetween\s+[\d,.]+\s+(?:and|to)\s+$", before):
             qualifier = QuantityQualifier.UP_TO  # "between 169,000 and 190,000": at most the latter
         if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end):
