@@ -778,3 +778,12 @@ def test_according_to_footage_geolocated_by_an_analyst() -> None:
         "Oblast, according to social media footage geolocated by ISW."
     )
     assert claim.speaker == "Institute for the Study of War"  # was the outlet
+
+
+def test_a_run_on_page_is_cut_into_bounded_pieces() -> None:
+    from forcewatch.claims.text import MAX_SENTENCE_CHARS, split_sentences
+
+    run_on = ", ".join(["Russian troops moved toward the border near Belgorod"] * 400) + "."
+    pieces = split_sentences(run_on)
+    assert len(pieces) > 1 and max(map(len, pieces)) <= MAX_SENTENCE_CHARS
+    assert "".join(p.replace(" ", "") for p in pieces) == run_on.replace(" ", "")  # nothing lost

@@ -85,4 +85,19 @@ def split_sentences(paragraph: str) -> list[str]:
             start = i + 1
     if paragraph[start:].strip():
         out.append(paragraph[start:].strip())
-    return [s for s in out if s]
+    return [piece for s in out if s for piece in _bounded(s)]
+
+
+MAX_SENTENCE_CHARS = 1500  # real sentences (and quotations kept whole) are far shorter
+
+
+def _bounded(sentence: str) -> list[str]:
+    """A run-on "sentence" (a page without full stops) cut at clause boundaries, so that the
+    attribution rules, which look back from each verb, stay linear in the text's length."""
+    pieces = []
+    while len(sentence) > MAX_SENTENCE_CHARS:
+        cut = max(sentence.rfind(sep, 0, MAX_SENTENCE_CHARS) for sep in ("; ", ", ", " "))
+        cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+        pieces.append(sentence[: cut + 1].strip())
+        sentence = sentence[cut + 1 :]
+    return [*pieces, sentence.strip()] if sentence.strip() else pieces
