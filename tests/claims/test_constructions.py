@@ -787,3 +787,42 @@ def test_a_run_on_page_is_cut_into_bounded_pieces() -> None:
     pieces = split_sentences(run_on)
     assert len(pieces) > 1 and max(map(len, pieces)) <= MAX_SENTENCE_CHARS
     assert "".join(p.replace(" ", "") for p in pieces) == run_on.replace(" ", "")  # nothing lost
+
+
+# --- eighth batch: 21-24 February -------------------------------------------------------------
+
+
+def test_an_invasion_under_way_and_the_service_said() -> None:
+    claims = extract_claims(
+        "Russian forces launched a full-scale invasion of Ukraine before dawn on Thursday, with "
+        "troops crossing the border from Russia, Belarus and Crimea, Ukraine's border guard "
+        "service said. Columns of Russian armour entered the Kharkiv and Chernihiv regions, the "
+        "service said.",
+        date(2022, 2, 24),
+        "Example Wire",
+    )
+    # both were no claim
+    assert [(c.kind, c.direction) for c in claims] == [
+        (ClaimKind.MOVEMENT, Direction.TOWARD),
+        (ClaimKind.ARRIVAL, None),
+    ]
+    assert {c.speaker for c in claims} == {"Ukraine's border guard service"}
+    assert claims[1].places == ("Kharkiv", "Chernihiv")
+
+
+def test_a_predicted_offensive_is_no_movement() -> None:
+    claim = _only(
+        "US intelligence officials believe Russia could begin a military offensive against "
+        "Ukraine as early as next year involving as many as 175,000 troops."
+    )
+    assert claim.kind is not ClaimKind.MOVEMENT and claim.quantity == 175000
+
+
+def test_troops_ordered_in_and_staying_beyond_the_scheduled_end() -> None:
+    claims = _claims(
+        "President Vladimir Putin on Monday ordered Russian troops into two breakaway regions of "
+        "eastern Ukraine. Belarus's defence minister said on Sunday that Russian troops would "
+        "stay in Belarus beyond the scheduled end of joint drills."
+    )
+    assert claims[0].kind is ClaimKind.DEPLOYMENT  # was no claim
+    assert claims[1].kind is ClaimKind.COUNT and claims[1].trend is Change.NONE  # was an end

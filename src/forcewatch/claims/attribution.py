@@ -75,7 +75,7 @@ _PRONOUN = re.compile(r"(?:\b(?P<w>he|she|they|it)|^\W*(?P<one>one|another))\s*$
 _ANAPHOR_WORDS = (
     r"group|firm|company|tank|report|statement|officials?|ministry|minister"
     r"|spokes(?:man|woman|person)|analysts?|researchers|agency|president|secretary|diplomat|envoy"
-    r"|ambassador|commander|general|sources?|leader|latter|press\s+service"
+    r"|ambassador|commander|general|sources?|leader|latter|press\s+service|service"
 )
 _ANAPHOR = re.compile(
     r"\bthe\s+(?:(?:consulting|research|analytical|think|defen[cs]e|foreign|military|intelligence"

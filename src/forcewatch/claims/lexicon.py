@@ -111,6 +111,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\bend\s+of\s+(?:the\s+)?{_W}{{0,2}}?(?:exercises?|drills?|manoeuvres|maneuvers)\b"),
         (ClaimKind.ARRIVAL, True, r"\barriv(?:e|ed|es|ing)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:cross(?:ed|es|ing)?|pour(?:ed|ing)?)\s+into\b"),
+        (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:come|reached)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:turn(?:ed)?|show(?:ed)?)\s+up\b"),
         (ClaimKind.ARRIVAL, False, r"\b(?:arrivals?|influx)\b"),
@@ -118,6 +119,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
          r"|placed|parked|lined\s+up)\b"),
         (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
+        (ClaimKind.DEPLOYMENT, True,  # "ordered Russian troops into two breakaway regions"
+         rf"\border(?:ed|s|ing)?\s+{_W}{{0,3}}?(?:troops|forces|units|soldiers)\s+(?:in)?to\b"),
         (ClaimKind.DEPLOYMENT, True,  # "are now in attack positions closer to the border"
          r"\b(?:are|were|is|was|remain\w*)\s+(?:now\s+|already\s+|still\s+)?in\s+(?:attack"
          r"|offensive|combat|firing|forward|(?:tactical\s+)?assembly)\s+(?:positions|areas"
@@ -142,6 +145,12 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|march(?:ed|ing)?)\s+(?:\w+\s+)?(?:west|east|north|south|toward|towards|to|into|through)\b"),
         (ClaimKind.MOVEMENT, True, r"\bmade\s+(?:their|its)\s+way\b"),
         (ClaimKind.MOVEMENT, True, r"\bpass(?:ed|es|ing)?\s+through\b"),
+        # an invasion under way (not "could invade": a prediction is no observed activity)
+        (ClaimKind.MOVEMENT, True,
+         r"\b(?:invaded|invading|(?:launched|launching|started|starting|began|begun)\s+(?:a\s+|an\s+"
+         r"|the\s+|its\s+)?"
+         r"(?:full-scale\s+|large-scale\s+|military\s+|ground\s+)?(?:invasion|offensive|assault)"
+         r"|cross(?:ed|es|ing)\s+the\s+(?:\w+\s+)?(?:border|frontier))\b"),
         (ClaimKind.MOVEMENT, True,
          r"\b(?:redeploy(?:ed|ing|s)?|reposition(?:ed|ing|s)?|relocat(?:e|es|ed|ing)"
          r"|transfer(?:red|ring|s)?|edg(?:e|es|ed|ing)\s+closer|on\s+the\s+move)\b"),
@@ -175,8 +184,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
         (ClaimKind.COUNT, True,  # "Russian troops could stay 'as long as necessary'"
          r"\b(?:stay|remain)(?:s|ed|ing)?\s+[\"']?(?:as\s+long\s+as|indefinitely|for\s+now)\b"
-         r"|\b(?:stay|remain)(?:s|ed|ing)?\s+(?:in\s+\w+\s+)?(?:beyond|after|past)\s+the\s+end\s+of"
-         r"\s+(?:the\s+)?(?:\w+\s+)?(?:drills|exercises?|manoeuvres|maneuvers)\b"),
+         r"|\b(?:stay|remain)(?:s|ed|ing)?\s+(?:in\s+\w+\s+)?(?:beyond|after|past)\s+the\s+(?:\w+\s+)?"
+         r"end\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:drills|exercises?|manoeuvres|maneuvers)\b"),
         (ClaimKind.COUNT, True,  # an observation: "at least 300 vehicles are visible"
          r"\b(?:are|were|is|was)\s+(?:clearly\s+|also\s+|now\s+)?(?:visible|present|spotted|seen"
          r"|observed|photographed|filmed)\b"
@@ -257,7 +266,7 @@ EARLIER_FIGURE = re.compile(
 )
 TREND_NONE = re.compile(
     r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put"
-    r"|[\"']?as\s+long\s+as|indefinitely|beyond|past))\b",
+    r"|[\"']?as\s+long\s+as|indefinitely|beyond|past|in|on))\b",
     I,
 )
 REPORTED_SPEECH_HEDGE = re.compile(
@@ -276,6 +285,11 @@ TOWARD = re.compile(
     r"\btowards?\b|\bcloser\s+to\b|\b(?:mov\w*|head\w*|sent|travel\w*)\s+(?:[\w%,.-]+\s+){0,6}?"
     r"(?:to|into)\s+the\s+"
     r"(?:area|region|border|frontier|front)\b",
+    I,
+)
+TOWARD_ACROSS = re.compile(
+    r"\b(?:invaded|invading|invasion|offensive|assault|cross(?:ed|es|ing)\s+the\s+(?:\w+\s+)?"
+    r"(?:border|frontier))\b",
     I,
 )
 AWAY = re.compile(

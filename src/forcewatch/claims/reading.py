@@ -179,7 +179,11 @@ def _direction(text: str, kind: ClaimKind) -> Direction | None:
     if kind not in _DIRECTED_KINDS:
         return None
     cues: list[tuple[int, Direction]] = []
-    for rx, direction in ((lx.TOWARD, Direction.TOWARD), (lx.AWAY, Direction.AWAY)):
+    for rx, direction in (
+        (lx.TOWARD, Direction.TOWARD),
+        (lx.TOWARD_ACROSS, Direction.TOWARD),  # across the border is toward (and beyond) it
+        (lx.AWAY, Direction.AWAY),
+    ):
         for m in rx.finditer(text):
             clause = re.split(r"[,;:\u2013\u2014]|\bbut\b", text[: m.start()])[-1]
             if not (lx.DIRECTION_NEGATED.search(clause[-30:]) or lx.WIDE_NEGATOR.search(clause)):
