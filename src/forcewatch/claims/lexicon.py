@@ -402,18 +402,21 @@ FORCE_WORDS: tuple[tuple[Force, str], ...] = (
 FORCE_RX = tuple(
     (force, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])", I)) for force, rx in FORCE_WORDS
 )
-MILITARY_NOUN = re.compile(
-    r"\b(?:troops?|forces?|soldiers?|servicem[ae]n|personnel|military|army|armies|units?|tanks?"
-    r"|armou?r|armou?red|vehicles?|equipment|artillery|helicopters?|aircraft|jets?|warplanes"
-    r"|trains?|convoys?|battalions?|btgs?|battalion\s+tactical\s+groups?|battle\s*groups?"
-    r"|brigades?|divisions?|airfields?|air\s*bases?|airbases?"
-    r"|regiments?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|warships|vessels|missiles?"
-    r"|launchers?|iskanders?|infantry|squadrons?|paratroopers|marines|military\s+districts?"
-    r"|combined\s+arms\s+army|field\s+hospitals?|pontoon|bridges?|combat\s+enablers|contingent"
-    r"|kit|hardware|columns?|training\s+(?:areas?|grounds?|ranges?)"
-    r"|exercises|drills|manoeuvres|maneuvers|war\s*games|combat\s+power)\b",
-    I,
+# Military words: those that mean forces in any news, and those that also name civilian things
+# ("a training camp", "bases", "the team's equipment").
+_MILITARY_WORDS = (
+    r"troops?|soldiers?|servicem[ae]n|military|army|armies|tanks?|armou?r|armou?red|artillery"
+    r"|helicopters?|warplanes|battalions?|btgs?|battalion\s+tactical\s+groups?|brigades?|divisions?"
+    r"|regiments?|warships|missiles?|iskanders?|infantry|paratroopers|marines"
+    r"|military\s+districts?|combined\s+arms\s+army|combat\s+enablers|combat\s+power"
 )
+_SHARED_WORDS = (
+    r"forces?|personnel|units?|vehicles?|equipment|aircraft|jets?|trains?|convoys?|battle\s*groups?"
+    r"|airfields?|air\s*bases?|airbases?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|vessels"
+    r"|launchers?|squadrons?|field\s+hospitals?|pontoon|bridges?|contingent|kit|hardware|columns?"
+    r"|training\s+(?:areas?|grounds?|ranges?)|exercises|drills|manoeuvres|maneuvers|war\s*games"
+)
+MILITARY_NOUN = re.compile(rf"\b(?:{_MILITARY_WORDS}|{_SHARED_WORDS})\b", I)
 # Words of other news (sport, travel, markets): with them, only an unambiguous military word
 # makes a claim ("the national football team arrived for a training camp" is none).
 CIVILIAN = re.compile(
@@ -422,12 +425,7 @@ CIVILIAN = re.compile(
     r"|holiday\w*|students?)\b",
     I,
 )
-STRONG_MILITARY = re.compile(
-    r"\b(?:troops|soldiers?|servicem[ae]n|military|army|armou?r(?:ed)?|tanks|artillery|battalions?"
-    r"|btgs?|brigades?|divisions?|regiments?|warplanes|warships|missiles?|iskanders?|paratroopers"
-    r"|marines|infantry|helicopters|combat)\b",
-    I,
-)
+STRONG_MILITARY = re.compile(rf"\b(?:{_MILITARY_WORDS}|combat)\b", I)
 # States by name, for "Russia has placed" (the subject of a verb) and "its troops" (the owner).
 STATE_NAMES: tuple[tuple[Force, str], ...] = (
     (Force.RUSSIA, r"Russia|Moscow|the\s+Kremlin"),
