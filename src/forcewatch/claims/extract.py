@@ -116,32 +116,22 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
     for a in live:
         c0, c1 = a.content
         for words in _PROPOSITIONS.split(sentence.words_of(a)):
-            reading = read_content(
+            _read_speaker(
+                art,
+                a.speaker,
                 words,
-                attributed=True,
+                sentence.orig,
+                dates[id(a)][0],
+                _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved,
                 denial_verb=bool(lx.DENIAL_VERB.match(a.verb)),
-                speaker_side=a.speaker.side,
-                speaker_role=a.speaker.role,
-                embedded_kinds=[k for s, k in embedded_kinds.items() if c0 <= s < c1],
-                previous_force=art.last_force,
+                embedded=[k for s, k in embedded_kinds.items() if c0 <= s < c1],
             )
-            if reading is not None:
-                confidence = _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved
-                _emit(art, a.speaker, dates[id(a)][0], reading, words, sentence.orig, confidence)
     if voice is _QUESTION:
         return  # a journalist's question asserts nothing
     if voice is not None:
         for clause in sentence.unattributed_clauses():
-            reading = read_content(
-                clause,
-                attributed=True,
-                speaker_side=voice.side,
-                speaker_role=voice.role,
-                previous_force=art.last_force,
-            )
-            if reading is not None:
-                confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
-                _emit(art, voice, None, reading, clause, clause, confidence)
+            confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
+            _read_speaker(art, voice, clause, clause, None, confidence)
         return
     outlet = Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET
     for clause in sentence.unattributed_clauses():
@@ -150,6 +140,31 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         reading = read_content(clause, attributed=False, previous_force=art.last_force)
         if reading is not None:
             _emit(art, outlet, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+
+
+def _read_speaker(
+    art: _Article,
+    sp: Speaker,
+    words: str,
+    quote: str,
+    day: date | None,
+    confidence: float,
+    *,
+    denial_verb: bool = False,
+    embedded: Sequence[ClaimKind] = (),
+) -> None:
+    """The claim in a speaker's ``words``, if they make one."""
+    reading = read_content(
+        words,
+        attributed=True,
+        denial_verb=denial_verb,
+        speaker_side=sp.side,
+        speaker_role=sp.role,
+        embedded_kinds=embedded,
+        previous_force=art.last_force,
+    )
+    if reading is not None:
+        _emit(art, sp, day, reading, words, quote, confidence)
 
 
 def _emit(
