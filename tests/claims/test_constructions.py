@@ -826,3 +826,14 @@ def test_troops_ordered_in_and_staying_beyond_the_scheduled_end() -> None:
     )
     assert claims[0].kind is ClaimKind.DEPLOYMENT  # was no claim
     assert claims[1].kind is ClaimKind.COUNT and claims[1].trend is Change.NONE  # was an end
+
+
+def test_the_former_general_is_the_general_named_before() -> None:
+    claims = _claims(
+        "Retired US General Ben Hodges said Russia had moved field hospitals close to the border. "
+        "Russia's defence ministry said units were returning to their bases. The former general "
+        "said more troops had arrived in the past week."
+    )
+    last = claims[-1]
+    assert last.kind is ClaimKind.ARRIVAL
+    assert last.speaker == "Ben Hodges, Retired US General"  # was no speaker: "the former general"

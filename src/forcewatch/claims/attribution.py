@@ -79,7 +79,7 @@ _ANAPHOR_WORDS = (
 )
 _ANAPHOR = re.compile(
     r"\bthe\s+(?:(?:consulting|research|analytical|think|defen[cs]e|foreign|military|intelligence"
-    rf"|senior|same|prime|deputy|interior)\s+)?(?P<w>{_ANAPHOR_WORDS})\s*$",
+    rf"|senior|same|prime|deputy|interior|former|retired|top)\s+)?(?P<w>{_ANAPHOR_WORDS})\s*$",
     re.IGNORECASE,
 )
 _ROLE_WORD = (
