@@ -623,8 +623,9 @@ def test_api_fetch_pages_retries_a_500_and_a_timeout_signs_and_reports_a_dead_it
     api = api_factory(token="s3cret", need_sig=True)
     api.faults = ["500", "sleep"]
     # A timed-out call sleeps well past the timeout, and the timeout is well past what a
-    # normal answer takes on a loaded 2-core CI machine (0.3 s once timed out there).
-    api.sleep_s = 3.0
+    # normal answer takes on a loaded 2-core CI machine (0.3 s once timed out there; 1.2 s
+    # was once too short on a 2-core machine running other work beside the tests).
+    api.sleep_s = 5.0
     monkeypatch.setenv("FW_TEST_TOKEN", "s3cret")
     src = StacSource(
         name="pc",
@@ -636,7 +637,7 @@ def test_api_fetch_pages_retries_a_500_and_a_timeout_signs_and_reports_a_dead_it
     project = _project(tmp_path / "p", [src])
     options = stac.FetchOptions(
         retry=stac.RetryPolicy(attempts=3, base_delay_s=0.01),
-        timeout_s=1.2,
+        timeout_s=2.5,
         page_size=5,
         pc_token_url=api.base + "/api/sas/v1/token/{collection}",
         pc_sign_hosts=("127.0.0.1",),
@@ -670,12 +671,12 @@ def test_api_search_that_keeps_timing_out_is_reported_and_other_sites_go_on(
 ) -> None:
     api = api_factory()
     api.faults = ["sleep", "sleep"]
-    api.sleep_s = 3.0
+    api.sleep_s = 5.0
     src = StacSource(name="es", url=api.base, collections=["sentinel-1-rtc"])
     project = _project(tmp_path / "p", [src])
     options = stac.FetchOptions(
         retry=stac.RetryPolicy(attempts=2, base_delay_s=0.01),
-        timeout_s=1.2,
+        timeout_s=2.5,
         page_size=1,
         search_method="GET",
     )
