@@ -226,3 +226,42 @@ def test_postgis_geometry_follows_wkt_with_spatial_index(store: Store) -> None:
         ).scalar()
     assert near == ["A"] and far == 0
     assert "gist" in indexes.lower()
+
+
+def test_two_concurrent_state_replacements_do_not_collide(store: Store) -> None:
+    """Two transactions replacing the series states at once (two `analyze` runs finishing
+    together): the second waits for the first and replaces its rows, on both back-ends."""
+    import threading
+
+    site_id = _seed(store)
+    rows = [
+        dict(
+            site_id=site_id,
+            geometry_key="s1:ro021",
+            acquired_utc=datetime(2022, 1, 1 + i, 4, tzinfo=UTC),
+            state="quiet",
+            activity=0.1,
+            details={},
+        )
+        for i in range(3)
+    ]
+    with store.begin() as conn:
+        repo.replace_states(conn, "p0", rows)
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with store.begin() as conn:
+                repo.replace_states(conn, "p2", rows)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    with store.begin() as conn:
+        repo.replace_states(conn, "p1", rows)  # holds its deletions uncommitted
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(timeout=1.0)  # the second transaction is now waiting on the first
+    worker.join(timeout=60)
+    assert not worker.is_alive() and errors == []  # was a UniqueViolation on PostgreSQL
+    states = repo.states_frame(store)
+    assert len(states) == 3

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
 from forcewatch import __version__
 from forcewatch.imagery.catalog import Scene
@@ -136,8 +136,18 @@ def list_sites(store: Store, names: Sequence[str] | None = None) -> list[StoredS
         return [_site_from_row(r) for r in conn.execute(q)]
 
 
+def _lock_for_replace(conn: Connection, table: Table) -> None:
+    """Before a transaction deletes every row of ``table`` and writes new ones: on PostgreSQL,
+    a table lock that concurrent replacers queue on, so the second one's DELETE sees the first
+    one's rows (at READ COMMITTED its DELETE would otherwise miss them and its INSERT collide).
+    SQLite write transactions are already exclusive."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def set_reference(conn: Connection, ref: ReferenceLine) -> None:
     """Store the reference line (one per project: replaces any other)."""
+    _lock_for_replace(conn, t.reference_lines)
     conn.execute(delete(t.reference_lines))
     conn.execute(
         insert(t.reference_lines).values(
@@ -366,6 +376,7 @@ def measurements_frame(store: Store, site_ids: Sequence[int] | None = None) -> p
 
 def replace_states(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
     """Replace the series states (derived data: states of older parameters go too)."""
+    _lock_for_replace(conn, t.series_states)
     conn.execute(delete(t.series_states))
     if rows:
         conn.execute(
@@ -420,6 +431,7 @@ def list_claims(store: Store) -> list[dict[str, Any]]:
 
 def replace_verdicts(conn: Connection, params_hash: str, rows: Sequence[dict[str, Any]]) -> None:
     """Replace the verdicts (derived data: verdicts of older parameters go too)."""
+    _lock_for_replace(conn, t.verdicts)
     conn.execute(delete(t.verdicts))
     for r in rows:
         conn.execute(
