@@ -86,10 +86,14 @@ def cluster(tmp_path: Path) -> Iterator[str]:
         yield address
     finally:
         try:  # a scheduler shutdown stops its workers at once
+            import dask
             from distributed import Client
 
-            with Client(address, timeout="5s") as c:
-                c.shutdown()
+            # Client.shutdown() leaves dask's default scheduler set to the closed client: put
+            # back what was there, or later tests that compute dask arrays find no client
+            with dask.config.set(scheduler=dask.config.get("scheduler", None)):
+                with Client(address, timeout="5s") as c:
+                    c.shutdown()
         except (OSError, TimeoutError):
             pass
         for p in procs:
