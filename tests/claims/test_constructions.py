@@ -837,3 +837,18 @@ def test_the_former_general_is_the_general_named_before() -> None:
     last = claims[-1]
     assert last.kind is ClaimKind.ARRIVAL
     assert last.speaker == "Ben Hodges, Retired US General"  # was no speaker: "the former general"
+
+
+def test_list_items_that_are_sentences_are_read_and_link_titles_are_not() -> None:
+    claims = _claims(
+        "Key points:\n"
+        "- Russia has moved some 30,000 troops to Belarus for joint drills, US officials said.\n"
+        "- Biden warns of attack\n"
+        "* Related: Russia massing troops near the border, officials say.\n"
+        "1. Maxar images showed a new field hospital near the border in Belarus on Sunday.\n"
+    )
+    # the first and last were dropped as list items; the short related link stays dropped
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("US officials (anonymous)", ClaimKind.DEPLOYMENT),
+        ("Maxar Technologies", ClaimKind.BUILD_UP),
+    ]

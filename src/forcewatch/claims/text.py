@@ -24,6 +24,13 @@ def fold(text: str) -> str:
 
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
 _PROSE_MIN_CHARS = 80
+_BULLET = re.compile(r"^(?:[-*\u2022]|\d{1,2}[.)])\s+")
+_BULLET_MIN_WORDS = 8  # a list item this long that ends a sentence is prose, not a link title
+_LINK_LEAD = re.compile(
+    r"(?:related|read\s+more|see\s+also|also\s+read|watch|listen|more\s+on|recommended"
+    r"|explainer|analysis|opinion|live)\s*:",
+    re.IGNORECASE,
+)
 
 
 def clean_paragraphs(text: str) -> list[str]:
@@ -38,6 +45,12 @@ def clean_paragraphs(text: str) -> list[str]:
         if lx.LIST_HEADER.match(folded):
             in_list = True
             continue
+        bullet = _BULLET.match(folded)
+        if bullet is not None and _LINK_LEAD.match(folded[bullet.end() :]):
+            continue  # "* Related: ...", "- Read more: ..."
+        if bullet is not None and len(folded[bullet.end() :].split()) >= _BULLET_MIN_WORDS:
+            # "- Russia has moved 30,000 troops to Belarus, US officials said.": a sentence
+            para, folded = para[bullet.end() :], folded[bullet.end() :]
         is_prose = bool(_TERMINAL.search(folded)) and not folded.startswith(("-", "*", "\u2022"))
         if in_list and not (is_prose and len(para) >= _PROSE_MIN_CHARS):
             continue
