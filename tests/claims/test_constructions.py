@@ -852,3 +852,33 @@ def test_list_items_that_are_sentences_are_read_and_link_titles_are_not() -> Non
         ("US officials (anonymous)", ClaimKind.DEPLOYMENT),
         ("Maxar Technologies", ClaimKind.BUILD_UP),
     ]
+
+
+def test_each_sentence_of_a_quotation_is_read() -> None:
+    claims = _claims(
+        '"So far, we have not seen any withdrawal of Russian forces. On the contrary, it appears '
+        'that Russia continues the military build-up," NATO Secretary-General Jens Stoltenberg '
+        "said."
+    )
+    # was one claim: the build-up hid the denial in the sentence before it
+    assert [(c.kind, c.denied_kind) for c in claims] == [
+        (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+        (ClaimKind.BUILD_UP, None),
+    ]
+
+
+def test_an_embedded_post_is_its_authors() -> None:
+    claims = _claims(
+        "NATO chief weighs in\n\n"
+        "We have not seen any withdrawal of Russian forces pic.twitter.com/abc123\n"
+        "\u2014 Jens Stoltenberg (@jensstoltenberg) February 16, 2022\n\n"
+        "New satellite imagery shows 40 helicopters at a previously empty airfield in Belarus "
+        "https://t.co/xyz\n"
+        "\u2014 Jane Analyst (@jane_osint) February 15, 2022\n"
+    )
+    # both were dropped: lines without a full stop, their authors on the next line
+    assert [(c.speaker, c.kind, c.stated_on) for c in claims] == [
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.DENIAL, date(2022, 2, 16)),
+        ("Jane Analyst", ClaimKind.COUNT, date(2022, 2, 15)),
+    ]
+    assert claims[1].quantity == 40 and "t.co" not in claims[1].quote

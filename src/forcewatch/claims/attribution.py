@@ -585,7 +585,8 @@ class Sentence:
             # "X said (that) Y believed ...": Y speaks inside X's words; a comma or a quotation
             # mark between them ('what they say," a diplomat said') makes them two statements
             between = self.text[self._content_start(a) : b.left]
-            nested = self._TRIVIAL.match(between) and not re.search(r"[,;:\"']", between)
+            undated = re.sub(r"\d{1,2},\s+\d{4}", "", between)  # "on February 15, 2022 that"
+            nested = self._TRIVIAL.match(between) and not re.search(r"[,;:\"']", undated)
             if nested and not (a.backward or b.backward or a.dropped or b.inherited):
                 self._contain(a, b)
         live = [a for a in self.atts if not a.dropped]

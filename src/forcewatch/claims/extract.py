@@ -115,7 +115,7 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         _emit(art, e.speaker, None, reading, e.body, sentence.orig, EMBEDDED_CONFIDENCE, force)
     for a in live:
         c0, c1 = a.content
-        for words in _PROPOSITIONS.split(sentence.words_of(a)):
+        for words in _statements(sentence.words_of(a)):
             _read_speaker(
                 art,
                 a.speaker,
@@ -140,6 +140,16 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         reading = read_content(clause, attributed=False, previous_force=art.last_force)
         if reading is not None:
             _emit(art, outlet, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+
+
+def _statements(words: str) -> list[str]:
+    """A speaker's words one statement at a time: the sentences of a quotation that holds
+    several, and "A, and that B" as A and B."""
+    return [
+        part
+        for sentence in split_sentences(words.strip(" \"'")) or [words]
+        for part in _PROPOSITIONS.split(sentence)
+    ]
 
 
 def _read_speaker(

@@ -33,11 +33,46 @@ _LINK_LEAD = re.compile(
 )
 
 
+# The signature under an embedded post: "— Jens Stoltenberg (@jensstoltenberg) February 16, 2022"
+_POST_SIGNATURE = re.compile(
+    r"^\s*(?:[-\u2014\u2013]+)\s*(?P<name>[^()@\n]{2,80}?)\s*\(@\w{1,30}\)\s*(?P<when>[^\n]{0,40})$"
+)
+_POST_CLUTTER = re.compile(r"\s*(?:pic\.twitter\.com/\S+|https?://\S+)", re.IGNORECASE)
+
+
+def embedded_posts(text: str) -> str:
+    """Embedded social-media posts as attributed sentences: the post's lines followed by its
+    signature ("— Name (@handle) February 16, 2022") become "Name wrote on February 16, 2022
+    that …", one sentence of the post at a time, so that the post is read as Name's words;
+    links are dropped."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        sig = _POST_SIGNATURE.match(line)
+        if sig is None:
+            continue
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j < 0:
+            continue
+        post = _POST_CLUTTER.sub("", lines[j]).strip().strip('"\u201c\u201d')
+        if not post:
+            continue
+        if post[-1] not in ".!?":
+            post += "."
+        when = sig.group("when").strip()
+        head = f"{sig.group('name').strip()} wrote" + (f" on {when}" if when else "")
+        lines[j] = " ".join(f"{head} that {s}" for s in split_sentences(post))
+        lines[i] = ""
+    return "\n".join(lines)
+
+
 def clean_paragraphs(text: str) -> list[str]:
-    """Prose paragraphs of a scraped page, one per line, with clutter removed."""
+    """Prose paragraphs of a scraped page, one per line, with clutter removed (embedded posts
+    are first turned into attributed sentences, ``embedded_posts``)."""
     out: list[str] = []
     in_list = False
-    for line in text.splitlines():
+    for line in embedded_posts(text).splitlines():
         para = " ".join(line.split())
         if not para:
             continue
