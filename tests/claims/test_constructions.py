@@ -882,3 +882,14 @@ def test_an_embedded_post_is_its_authors() -> None:
         ("Jane Analyst", ClaimKind.COUNT, date(2022, 2, 15)),
     ]
     assert claims[1].quantity == 40 and "t.co" not in claims[1].quote
+
+
+def test_he_is_the_person_named_from_the_articles_words() -> None:
+    claims = _claims(
+        "President Biden said Russia could attack at any moment. CIA Director William Burns said "
+        "Russia had moved more troops toward the border. He added that 20 more battalion tactical "
+        "groups had arrived in the past week."
+    )
+    last = claims[-1]
+    assert last.kind is ClaimKind.ARRIVAL and last.quantity == 20
+    assert last.speaker == "William Burns, CIA Director"  # was Biden, the last known person

@@ -156,6 +156,25 @@ class Discourse:
 _DEFENCE_MINISTRY = {"russia": RU_MOD, "belarus": BY_MOD, "ukraine": UA_MOD}
 
 
+_PERSON_NAME = re.compile(r"^[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){1,3}(?:,\s|$)")
+
+
+def _unknown(raw: str, canonical: str | None = None) -> Speaker:
+    """A speaker the table does not hold, named from the article's words: a person when the
+    name is a person's ("William Burns, CIA Director", so that a later "he" can reach them),
+    anonymous for "a Western diplomat", else generic ("local residents")."""
+    canonical = canonical or canonical_speaker(raw)
+    if canonical.endswith("(anonymous)"):
+        role = "anonymous"
+    elif _PERSON_NAME.match(canonical) and not re.search(
+        rf"\b(?:{_ROLE_WORD})\b", canonical.split(",")[0], re.IGNORECASE
+    ):
+        role = "person"
+    else:
+        role = "generic"
+    return Speaker(canonical, raw, role, None)
+
+
 def _military_voice(speakers: Sequence[Speaker]) -> Speaker | None:
     """The defence ministry speaking for the latest of ``speakers`` that has one."""
     for sp in reversed(speakers):
@@ -342,7 +361,7 @@ class Sentence:
                     described = m.group(0).split()
                     if ref is None and len(described) > 2 and not shows:
                         raw = " ".join(described)  # "the defence ministry", nobody before it
-                        return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
+                        return m.start(), _unknown(raw)
                 return None
         if verb.lower() == "read" or shows:
             return None
@@ -362,7 +381,7 @@ class Sentence:
             m.start() == 0 and len(words) == 1 and not re.fullmatch(_ROLE_WORD, raw, re.I)
         ):
             return None
-        return m.start(), Speaker(canonical_speaker(raw), raw, "generic", None)
+        return m.start(), _unknown(raw)
 
     _DESCRIPTION = re.compile(
         rf",\s*(?:an?|the)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD}|fellow|professor|expert"
@@ -385,7 +404,7 @@ class Sentence:
         if first is not None and not _NOT_SPEAKER.match(first.group("name").split()[0]):
             desc = re.sub(r"^(?:the|an?)\s+", "", " ".join(first.group("desc").split()), flags=re.I)
             raw = f"{first.group('name')}, {desc}"
-            return first.start("desc"), Speaker(raw, raw, "generic", None)
+            return first.start("desc"), _unknown(raw, raw)
         d = self._DESCRIPTION.search(before)
         if d is None:
             return None
@@ -394,7 +413,7 @@ class Sentence:
             return None
         name, desc = n.group("name"), " ".join(d.group("desc").split())
         raw = f"{name}, {desc}"
-        return n.start("name"), Speaker(raw, raw, "generic", None)
+        return n.start("name"), _unknown(raw, raw)
 
     def _imagery_source(self, sp: Speaker, end: int) -> Speaker:
         """Imagery "from Maxar" or "the images" after an analyst spoke: that analyst."""
@@ -454,7 +473,7 @@ class Sentence:
         )
         if generic is not None:
             raw = generic.group("sp").strip()
-            return pos + generic.end(), Speaker(canonical_speaker(raw), raw, "generic", None)
+            return pos + generic.end(), _unknown(raw)
         return None
 
     _QUOTATION = re.compile(r"^\s*[\"'][^\"]*[\"']\s*$")
@@ -497,7 +516,7 @@ class Sentence:
             if ref is not None:
                 return ref
         raw = " ".join(words.split())
-        return Speaker(canonical_speaker(raw), raw, "generic", None) if raw else None
+        return _unknown(raw) if raw else None
 
     _AS_CLAIMED = re.compile(r"\bas\s+(?:it|he|she|they|we|you)\s+(?:had\s+|has\s+)?$", re.I)
 
