@@ -893,3 +893,27 @@ def test_he_is_the_person_named_from_the_articles_words() -> None:
     last = claims[-1]
     assert last.kind is ClaimKind.ARRIVAL and last.quantity == 20
     assert last.speaker == "William Burns, CIA Director"  # was Biden, the last known person
+
+
+# --- ninth batch: Moscow's denials ------------------------------------------------------------
+
+
+def test_called_the_claims_propaganda_and_never_planned_to_attack() -> None:
+    claims = _claims(
+        "Russian Foreign Ministry spokeswoman Maria Zakharova called the US claims of an imminent "
+        'invasion "propaganda". Lavrov said Moscow had never planned to attack anyone.'
+    )
+    # both were no claim
+    assert [(c.speaker.split(",")[0], c.kind) for c in claims] == [
+        ("Maria Zakharova", ClaimKind.DENIAL),
+        ("Sergei Lavrov", ClaimKind.DENIAL),
+    ]
+
+
+def test_rejected_claims_that_names_what_is_denied() -> None:
+    claim = _only(
+        "The Kremlin rejected claims that it was massing troops on the border, saying the "
+        "movements were routine."
+    )
+    assert claim.kind is ClaimKind.DENIAL
+    assert claim.denied_kind is ClaimKind.BUILD_UP  # was None: the claim was masked first

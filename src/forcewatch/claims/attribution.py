@@ -316,7 +316,9 @@ class Sentence:
                 sp = _speaker(found[0].entry, " ".join(m.group(0).split()[:3]))
                 self._add_embedded(sp, m.start(), m.end(), m.group("body"))
         for m in self._UNOWNED.finditer(self.text):
-            if find_triggers(m.group("body")):
+            denied = re.search(rf"\b(?:{lx.DENIAL_VERBS})\s+$", self.text[: m.start()], re.I)
+            if find_triggers(m.group("body")) and denied is None:
+                # "rejected claims that it was massing troops": left to the denial to name
                 self._mask(m.start(), m.end())
 
     def _add_embedded(self, sp: Speaker, start: int, end: int, body: str) -> None:

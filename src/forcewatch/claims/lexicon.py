@@ -32,6 +32,8 @@ SAY_VERBS = (
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
     r"|informed|informs|promised|promises|pledged|vowed"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
+    r"|call(?:ed|s)(?=[^.;]{0,100}?\b(?:propaganda|hysteria|fake|nonsense|lies|absurd|provocation"
+    r"|baseless|groundless)\b)"
     r"|documented|spotted|identified|tracked|geolocated"
     r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
 )
@@ -209,7 +211,9 @@ REASSURANCE = re.compile(
     r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b|\bhysteria\b|\bfake\s+news\b|\b(?:baseless|groundless)\b"
     r"|\bnothing\s+to\s+do\s+with\b|\b(?:on|around|within|across|in)\s+(?:its|their|our)\s+own\s+"
     r"(?:territory|soil|land)\b"
-    r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b",
+    r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b"
+    r"|\b(?:no|never|not)\s+(?:\w+\s+)?(?:plan(?:s|ned|ning)?|intend(?:s|ed|ing)?|intention)\s+(?:of\s+|to\s+)"
+    r"(?:invad|attack)\w*|[\"']?\b(?:propaganda|provocation|nonsense|lies|absurd)\b",
     I,
 )
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
