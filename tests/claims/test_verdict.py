@@ -240,6 +240,30 @@ def test_site_selection_by_name_band_region_or_all() -> None:
     assert v["verdict"] == "inconclusive" and "No watched site" in v["explanation"]
 
 
+def test_site_selection_by_country_and_whose_forces() -> None:
+    watch = [
+        Site("Klintsy", Point(0, 0), country="RU", distance_km=60.0),
+        Site("Soloti", Point(0, 0), country="RU", distance_km=30.0),
+        Site("Zyabrovka", Point(0, 0), country="BY", distance_km=25.0),
+    ]
+    # a US deployment to Poland was tested against every watched Russian site
+    names, how = select_sites(claim_view(claim("deployment", places=["Poland"], force="us")), watch)
+    assert names == [] and how == "no watched site in Poland"
+    names, how = select_sites(claim_view(claim("deployment", force="us")), watch)
+    assert names == [] and "US forces" in how
+    # Russian troops in Belarus: the watched Belarusian sites, within a band when one is given
+    build_up = claim("build-up", places=["Belarus", "border"], force="russia")
+    assert select_sites(claim_view(build_up), watch) == (
+        ["Zyabrovka"],
+        "the watched sites in Belarus",
+    )
+    banded = claim("build-up", places=["Belarus"], band_km=[0, 20], force="russia")
+    assert select_sites(claim_view(banded), watch)[0] == []
+    # a watched site named wins over whose forces the claim is about
+    named = claim("deployment", places=["Soloti"], force="nato")
+    assert select_sites(claim_view(named), watch)[0] == ["Soloti"]
+
+
 def test_windows_default_by_kind_and_reference_precedes_them() -> None:
     withdrawal = claim_view(claim())
     assert withdrawal.window == (STATED, STATED + timedelta(days=8))

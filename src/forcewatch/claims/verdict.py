@@ -139,6 +139,7 @@ class ClaimView:
     places: tuple[str, ...] = ()
     region: str | None = None
     band_km: tuple[float, float] | None = None
+    force: str | None = None
 
 
 def _as_date(value: Any) -> date | None:
@@ -187,16 +188,41 @@ def claim_view(claim: Mapping[str, Any]) -> ClaimView:
         places=tuple(str(s) for s in claim.get("places") or ()),
         region=claim.get("region"),
         band_km=(float(band[0]), float(band[1])) if band else None,
+        force=str(claim["force"]) if claim.get("force") else None,
     )
 
 
+# Countries a claim may name (``claims.lexicon.PLACES``) and their ISO codes, as sites carry them.
+_COUNTRY_CODES = {
+    "belarus": "BY", "poland": "PL", "germany": "DE", "romania": "RO", "lithuania": "LT",
+    "latvia": "LV", "estonia": "EE", "slovakia": "SK", "hungary": "HU", "bulgaria": "BG",
+    "moldova": "MD",
+}  # fmt: skip
+# Forces a watchlist of Russian and Belarusian sites says nothing about unless a site is named.
+_OTHER_FORCES = {"us": "US", "nato": "NATO", "ukraine": "Ukrainian"}
+
+
 def select_sites(view: ClaimView, sites: Sequence[Site]) -> tuple[list[str], str]:
-    """The watched sites a claim covers and how they were chosen (plain words)."""
+    """The watched sites a claim covers and how they were chosen (plain words).
+
+    Sites named in the claim first. A claim that names countries ("in Belarus", "to Poland")
+    covers only the watched sites in them (by their ``country`` code), none when the watchlist
+    has none there. A claim about US, NATO or Ukrainian forces that names no watched site covers
+    none. Then the distance band, the region, and at last every watched site."""
     by_name = {s.name.casefold(): s.name for s in sites}
     named = [*view.sites, *view.places]
     found = list(dict.fromkeys(by_name[n.casefold()] for n in named if n.casefold() in by_name))
     if found:
         return found, "named in the claim"
+    countries = [p for p in view.places if p.casefold() in _COUNTRY_CODES]
+    by_country = bool(countries) and any(s.country for s in sites)
+    if by_country:
+        codes = {_COUNTRY_CODES[p.casefold()] for p in countries}
+        sites = [s for s in sites if (s.country or "").upper() in codes]
+        if not sites:
+            return [], f"no watched site in {', '.join(countries)}"
+    elif view.force in _OTHER_FORCES:
+        return [], f"about {_OTHER_FORCES[view.force]} forces, and no watched site is named"
     if view.band_km is not None:
         near, far = view.band_km
         inside = [
@@ -212,6 +238,8 @@ def select_sites(view: ClaimView, sites: Sequence[Site]) -> tuple[list[str], str
         return [], "named in the claim but not on the watchlist"
     if view.region:
         return [], f"no watched site in the region '{view.region}'"
+    if by_country:
+        return [s.name for s in sites], f"the watched sites in {', '.join(countries)}"
     return [s.name for s in sites], "all watched sites (the claim names no watched place)"
 
 
