@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VERDICT_VERSION = "verdict-1"
+VERDICT_VERSION = "verdict-2"  # 2: site selection by country and by whose forces
 METRIC = "activity_total"
 MAX_DRIVERS = 12
 
