@@ -917,3 +917,14 @@ def test_rejected_claims_that_names_what_is_denied() -> None:
     )
     assert claim.kind is ClaimKind.DENIAL
     assert claim.denied_kind is ClaimKind.BUILD_UP  # was None: the claim was masked first
+
+
+def test_she_and_he_after_a_woman_and_a_man_of_the_speaker_table() -> None:
+    claims = _claims(
+        "Foreign Secretary Liz Truss met Sergei Lavrov in Moscow on Thursday. Lavrov said Russia "
+        "would not take lessons from the West. She said there was no evidence of a withdrawal."
+    )
+    # was Lavrov, the latest person
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("Liz Truss, UK Foreign Secretary", ClaimKind.DENIAL)
+    ]

@@ -22,10 +22,12 @@ from forcewatch.claims.model import ClaimKind
 from forcewatch.claims.reading import OPERATIONAL_KINDS, find_triggers
 from forcewatch.claims.speakers import (
     BY_MOD,
+    FEMALE_SPEAKERS,
     RU_MOD,
     UA_MOD,
     SpeakerEntry,
     canonical_speaker,
+    entry_for,
     speaker_mentions,
 )
 from forcewatch.claims.text import fold
@@ -183,6 +185,17 @@ def _military_voice(speakers: Sequence[Speaker]) -> Speaker | None:
     return None
 
 
+def _pronoun_fits(word: str, sp: Speaker) -> bool:
+    """ "she" is not a man of the speaker table, "he" not one of its women; people named from
+    the article's words fit either."""
+    if word not in ("he", "she"):
+        return True
+    known = entry_for(sp.canonical)
+    if known is None:
+        return True
+    return (word == "she") == (known.canonical in FEMALE_SPEAKERS)
+
+
 def _resolve(
     word: str, history: Sequence[Speaker], local: Sequence[Speaker] = ()
 ) -> Speaker | None:
@@ -202,6 +215,8 @@ def _resolve(
     for role in roles:
         for sp in reversed(history):
             if sp.role == role and (word != "ministry" or "Ministry" in sp.canonical):
+                if not _pronoun_fits(word, sp):
+                    continue
                 return Speaker(sp.canonical, sp.raw, sp.role, sp.side, sp.military_voice, True)
     if word in ("ministry", "statement"):
         return _military_voice(history)

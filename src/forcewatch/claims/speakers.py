@@ -489,6 +489,16 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
     _p("Interfax", "media", "media", r"Interfax"),
 )
 
+# for "she" and "he": the women among the people above
+FEMALE_SPEAKERS = frozenset(
+    {
+        "Maria Zakharova, Russian Foreign Ministry spokeswoman",
+        "Jen Psaki, White House press secretary",
+        "Linda Thomas-Greenfield, US Ambassador to the UN",
+        "Liz Truss, UK Foreign Secretary",
+    }
+)
+
 _COMPILED: tuple[tuple[SpeakerEntry, re.Pattern[str]], ...] = tuple(
     (entry, re.compile(rf"(?<![\w-])(?:{'|'.join(entry.patterns)})(?![\w-])", re.IGNORECASE))
     for entry in SPEAKERS
