@@ -928,3 +928,17 @@ def test_she_and_he_after_a_woman_and_a_man_of_the_speaker_table() -> None:
     assert [(c.speaker, c.kind) for c in claims] == [
         ("Liz Truss, UK Foreign Secretary", ClaimKind.DENIAL)
     ]
+
+
+def test_a_past_month_is_the_window_and_officials_now_say() -> None:
+    claims = extract_claims(
+        "In April 2021, Russia massed around 100,000 troops near Ukraine's border before "
+        "announcing a pullback. Western officials now say Russia has more than 130,000 troops "
+        "near the border.",
+        date(2022, 2, 14),
+        "Example Wire",
+    )
+    # the April 2021 build-up was given a window in February 2022
+    assert (claims[0].window_start, claims[0].window_end) == (date(2021, 4, 1), date(2021, 4, 30))
+    # "now say" was no attribution
+    assert claims[1].speaker == "NATO officials (anonymous)" and claims[1].quantity == 130000

@@ -208,6 +208,12 @@ _START_CUE = re.compile(
 )
 
 
+_PAST_PERIOD = re.compile(
+    r"\b(?:in|during|since|by)\s+(?:(?:early|late|mid-?)\s*)?(?:(?P<m>"
+    + "|".join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))
+    + r")\s+)?(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
 _BETWEEN_AND = re.compile(r"\bbetween\s+[^.;]{3,20}?\s+and\s+$", re.IGNORECASE)
 _BETWEEN_DAYS = re.compile(
     r"\bbetween\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+and\s+(?P<d>\d{1,2})(?![\d]|[,.]\d|\s*(?:[A-Za-z]+\s+)?"
@@ -241,6 +247,17 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
             end = d.day if end is None else end
         elif _START_CUE.search(before):
             start = d.day if start is None else start
+    if start is None and end is None and (period := _PAST_PERIOD.search(text)) is not None:
+        # "In April 2021, Russia massed ...": a claim about that month (or year), not about now
+        year = int(period.group("y"))
+        if period.group("m"):
+            month = MONTHS[period.group("m").lower()]
+            first = date(year, month, 1)
+            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        else:
+            first, last = date(year, 1, 1), date(year, 12, 31)
+        if last < published_on - timedelta(days=31):
+            start, end = first, last
     if start is not None and end is None and (both := _BETWEEN_DAYS.search(text)) is not None:
         day = int(both.group("d"))  # "between February 14 and 17": the same month
         if start.day <= day <= 31:
