@@ -13,6 +13,12 @@ from forcewatch.claims.model import ClaimKind, Force
 
 I = re.IGNORECASE  # noqa: E741
 
+# Words that dismiss a claim: "called the reports propaganda", "the claim was nonsense".
+DISMISSIVE = (
+    r"propaganda|provocation|hysteria|nonsense|rubbish|lies|absurd|fake|baseless|groundless"
+    r"|disinformation"
+)
+
 # --- reporting verbs -----------------------------------------------------------------------
 # Verbs that attribute what follows (or precedes) to a speaker. Denial verbs make a denial.
 DENIAL_VERBS = (
@@ -32,8 +38,7 @@ SAY_VERBS = (
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
     r"|informed|informs|promised|promises|pledged|vowed"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
-    r"|call(?:ed|s)(?=[^.;]{0,100}?\b(?:propaganda|hysteria|fake|nonsense|lies|absurd|provocation"
-    r"|baseless|groundless)\b)"
+    rf"|call(?:ed|s)(?=[^.;]{{0,100}}?\b(?:{DISMISSIVE})\b)"
     r"|documented|spotted|identified|tracked|geolocated"
     r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
 )
@@ -208,12 +213,12 @@ REASSURANCE = re.compile(
     r"|\b(?:purely|strictly|entirely|exclusively)\s+defensive\b|\bdefensive\s+in\s+nature\b"
     r"|\bplanned\s+(?:long\s+ago|(?:well\s+)?in\s+advance)\b|\broutine\b|\binternal\s+(?:matter|affair)"
     r"|\bshould\s+(?:not|n't)\s+(?:worry|concern|threaten)|\bpose[sd]?\s+no\s+threat"
-    r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b|\bhysteria\b|\bfake\s+news\b|\b(?:baseless|groundless)\b"
+    r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b"
     r"|\bnothing\s+to\s+do\s+with\b|\b(?:on|around|within|across|in)\s+(?:its|their|our)\s+own\s+"
     r"(?:territory|soil|land)\b"
     r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b"
     r"|\b(?:no|never|not)\s+(?:\w+\s+)?(?:plan(?:s|ned|ning)?|intend(?:s|ed|ing)?|intention)\s+(?:of\s+|to\s+)"
-    r"(?:invad|attack)\w*|[\"']?\b(?:propaganda|provocation|nonsense|lies|absurd)\b",
+    rf"(?:invad|attack)\w*|[\"']?\b(?:{DISMISSIVE})\b",
     I,
 )
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
@@ -247,9 +252,8 @@ RECORDED = re.compile(
 # "Russia's claim that it is withdrawing was false": a claim quoted in passing, called untrue
 _FALSE = (
     r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
-    r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|lies|misleading|wrong|fake"
-    r"|nonsense|rubbish|absurd|propaganda|disinformation"
-    r"|incorrect|inaccurate|baseless|a\s+(?:ruse|bluff|deception|fiction))|(?:proved|proven"
+    r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|misleading|wrong"
+    rf"|incorrect|inaccurate|{DISMISSIVE}|a\s+(?:ruse|bluff|deception|fiction))|(?:proved|proven"
     r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
 )
 FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
