@@ -942,3 +942,30 @@ def test_a_past_month_is_the_window_and_officials_now_say() -> None:
     assert (claims[0].window_start, claims[0].window_end) == (date(2021, 4, 1), date(2021, 4, 30))
     # "now say" was no attribution
     assert claims[1].speaker == "NATO officials (anonymous)" and claims[1].quantity == 130000
+
+
+# --- tenth batch: tabloid and state-media copy ------------------------------------------------
+
+
+def test_despite_claiming_it_was_pulling_back_and_sources_close_to() -> None:
+    claims = _claims(
+        "Russia has reportedly sent another 7,000 troops to the Ukrainian border, despite "
+        "claiming it was pulling back. Sources close to the Ukrainian military said the troops "
+        "had arrived near Bryansk overnight."
+    )
+    by_kind = {c.kind: c for c in claims}
+    # Russia's own claim was lost: "it was pulling back" names no military noun
+    assert by_kind[ClaimKind.WITHDRAWAL].speaker == "Russian Ministry of Defence"
+    arrival = by_kind[ClaimKind.ARRIVAL]
+    # were the outlet, and Ukraine's forces (from the source's description)
+    assert arrival.speaker == "Sources close to the Ukrainian military (anonymous)"
+    assert arrival.force is Force.RUSSIA
+
+
+def test_footage_released_by_the_ministry_shows_what_it_says() -> None:
+    claim = _only(
+        "The Russian Defense Ministry released footage showing tanks returning to their bases "
+        "in Dagestan."
+    )
+    assert claim.speaker == "Russian Ministry of Defence"  # was the outlet
+    assert claim.kind is ClaimKind.WITHDRAWAL

@@ -101,6 +101,12 @@ _GENERIC = re.compile(
     rf"|{_ROLE_WORD})\s+)"
     rf"{{0,6}}(?:[A-Z][\w'-]+|{_ROLE_WORD}))\s*$"
 )
+_CLOSE_TO = re.compile(
+    r"(?:^|[\s,])(?P<sp>(?:(?:a|one|two|several|some)\s+)?(?:[\w-]+\s+)?(?:sources?|people|insiders?"
+    r"|officials?)\s+(?:close\s+to|familiar\s+with|briefed\s+on|inside|within)\s+(?:the\s+)?"
+    r"(?:[\w'-]+\s+){0,4}[\w'-]+)\s*$",
+    re.IGNORECASE,
+)
 _NOT_SPEAKER = re.compile(
     r"^(?:it|this|that|there|these|those|the|a|an|we|i|you|he|she|they|but|and|however|earlier"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
@@ -386,6 +392,9 @@ class Sentence:
         named = self._described_name(stripped)
         if named is not None:
             return named
+        if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
+            raw = close.group("sp")
+            return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
         m = _GENERIC.search(stripped)
         if m is None:
             return None
@@ -507,14 +516,21 @@ class Sentence:
 
     _LEAD = re.compile(
         r"\W*(?:(?:but|and|however|meanwhile|separately|earlier|later|on\s+\w+|late\s+on\s+\w+)"
-        r"\W*)*",
+        r"\W*)*(?:the\s+)?",
+        re.IGNORECASE,
+    )
+
+    # "The ministry released footage showing ...": the footage shows what its publisher says
+    _RELEASED = re.compile(
+        r"\b(?:released|publishe[sd]|posted|shared|aired|distributed)\s+(?:new\s+)?(?:video\s+)?"
+        r"(?:footage|videos?|images|pictures|photos|photographs)\s+$",
         re.IGNORECASE,
     )
 
     def _sentence_subject(self, pos: int) -> Speaker | None:
         """A speaker named at the start of the sentence, before ``pos`` and with a comma
         between: the subject that a later "..., saying" reports for."""
-        if "," not in self.text[:pos]:
+        if "," not in self.text[:pos] and not self._RELEASED.search(self.text[:pos]):
             return None
         for s, e, sp in self.mentions:
             if e <= pos and sp.role != "imagery" and self._LEAD.fullmatch(self.text[:s]):
@@ -769,7 +785,7 @@ class Sentence:
             if len(clause.split()) >= 4
         ]
 
-    _MINISTRY_SUBJECT = re.compile(r"(?:the\s+)(?:defen[cs]e\s+)?ministry\b", re.IGNORECASE)
+    _MINISTRY_SUBJECT = re.compile(r"(?:the\s+)?(?:defen[cs]e\s+)?ministry\b", re.IGNORECASE)
 
     def remember(self) -> None:
         """Add this sentence's speakers to the discourse (for later pronouns), in order: those

@@ -27,7 +27,7 @@ DENIAL_VERBS = (
     r"|pushed\s+back\s+on|pushing\s+back\s+on|played\s+down|downplayed"
 )
 EVIDENCE_VERBS = (
-    r"showed|shows|show|shown|revealed|reveals|reveal|suggested|suggests|suggest"
+    r"showed|shows|show|shown|showing|revealed|reveals|reveal|suggested|suggests|suggest"
     r"|indicated|indicates|indicate|confirmed|confirms|confirm"
 )
 SAY_VERBS = (
@@ -115,7 +115,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:complet|finish|conclud|end)\w*\s+{_W}{{0,3}}?(?:exercises?|drills?|manoeuvres"
          r"|maneuvers)\b"),
         (ClaimKind.EXERCISE_END, False,
-         rf"\bend\s+of\s+(?:the\s+)?{_W}{{0,2}}?(?:exercises?|drills?|manoeuvres|maneuvers)\b"),
+         rf"\b(?:end|completion|conclusion)\s+of\s+(?:the\s+)?{_W}{{0,2}}?(?:exercises?|drills?"
+         r"|manoeuvres|maneuvers)\b"),
         (ClaimKind.ARRIVAL, True, r"\barriv(?:e|ed|es|ing)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:cross(?:ed|es|ing)?|pour(?:ed|ing)?)\s+into\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering)\b"),

@@ -43,6 +43,9 @@ _AUX = (
 )
 _SIDE_FORCE = {s.value: s for s in Force if s is not Force.UNKNOWN}
 _FORCES_PRONOUN = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
+_SELF = re.compile(
+    r"^[\s\"',]*(?:that\s+)?(?:it|we)\s+(?:was|were|is|are|had|has|have|would|will)\b", re.I
+)
 _RANGE = re.compile(
     r"(?<![\w.,-])(?P<lo>\d{1,3}(?:,\d{3})+|\d+)\s*-\s*(?P<hi>\d{1,3}(?:,\d{3})+|\d+)(?![\w-])"
 )
@@ -371,6 +374,8 @@ def read_content(
         or lx.MILITARY_NOUN.search(text) is not None
         # '"We continue to see them move closer to the border," an official said'
         or (attributed and bool(lx.BORDER.search(text)) and bool(_FORCES_PRONOUN.search(text)))
+        # a state or ministry of itself: "Russia ..., despite claiming it was pulling back"
+        or (attributed and speaker_role in ("state", "body") and bool(_SELF.match(text)))
     )
     quantity = find_quantity(text)
     places = _places(text)
