@@ -969,3 +969,16 @@ def test_footage_released_by_the_ministry_shows_what_it_says() -> None:
     )
     assert claim.speaker == "Russian Ministry of Defence"  # was the outlet
     assert claim.kind is ClaimKind.WITHDRAWAL
+
+
+def test_an_official_who_spoke_without_commas_and_drills_extended() -> None:
+    claims = _claims(
+        "A US official who spoke on condition of anonymity said at least 14 battalion tactical "
+        "groups had moved closer to the border since Monday. The Belarusian defence ministry said "
+        "in a statement on Telegram that the Allied Resolve drills had been extended."
+    )
+    # were the outlet's movement, and no claim
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("US officials (anonymous)", ClaimKind.MOVEMENT, None),
+        ("Belarusian Ministry of Defence", ClaimKind.DENIAL, ClaimKind.EXERCISE_END),
+    ]

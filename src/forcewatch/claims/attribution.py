@@ -70,7 +70,9 @@ _APPOSITIVE = (
     r"\s*,\s*(?:(?:who|which|speaking|writing|talking|addressing|appearing)\b|(?:an?|the)\s)"
     r"[^,\"]{0,80},"
 )
-_GAP = re.compile(rf"^(?:{_APPOSITIVE})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
+# "A US official who spoke on condition of anonymity said": a relative clause without commas
+_WHO = r"\s+who\s+[^,\"]{1,80}?"
+_GAP = re.compile(rf"^(?:{_APPOSITIVE}|{_WHO})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
 _WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
 _APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
 _RELATIVE_GAP = re.compile(r"^\s+(?:[\w']+\s+){0,4}(?:that|which)\s+$", re.IGNORECASE)

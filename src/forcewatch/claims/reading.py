@@ -358,13 +358,17 @@ def read_content(
     quoted in passing ("claims that it was pulling back"), where the military noun is implied.
     """
     triggers = find_triggers(text)
-    if lx.EXTENSION.search(text):
+    if (extended := lx.EXTENSION.search(text)) is not None:
         triggers = [
             Trigger(t.kind, t.verbal, t.start, t.end, True)
             if t.kind is ClaimKind.EXERCISE_END
             else t
             for t in triggers
         ]
+        if not any(t.kind is ClaimKind.EXERCISE_END for t in triggers):
+            # "the drills had been extended": an end that is not coming, read as its denial
+            end = Trigger(ClaimKind.EXERCISE_END, True, extended.start(), extended.end(), True)
+            triggers = sorted([*triggers, end], key=lambda t: t.start)
     positive = [t for t in triggers if not t.negated]
     verbal = [t for t in positive if t.verbal]
     if needs_military and lx.CIVILIAN.search(text) and not lx.STRONG_MILITARY.search(text):
