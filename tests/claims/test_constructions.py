@@ -982,3 +982,17 @@ def test_an_official_who_spoke_without_commas_and_drills_extended() -> None:
         ("US officials (anonymous)", ClaimKind.MOVEMENT, None),
         ("Belarusian Ministry of Defence", ClaimKind.DENIAL, ClaimKind.EXERCISE_END),
     ]
+
+
+def test_russia_has_added_troops_is_no_attribution_by_russia() -> None:
+    claims = _claims(
+        "The US has seen no evidence that Russia is pulling back its forces, a senior US official "
+        'told CNN. In fact, the official said, Russia has added "several thousand" troops in the '
+        "last 24 hours."
+    )
+    # "has added" was read as Russia speaking ("he added") and the official's words were lost
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("US officials (anonymous)", ClaimKind.DENIAL),
+        ("US officials (anonymous)", ClaimKind.BUILD_UP),
+    ]
+    assert claims[1].trend is Change.INCREASE and claims[1].window_start == date(2022, 2, 15)

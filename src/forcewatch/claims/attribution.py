@@ -554,6 +554,10 @@ class Sentence:
         raw = " ".join(words.split())
         return _unknown(raw) if raw else None
 
+    _ADDED_FORCES = re.compile(
+        rf"^\s+(?!that\b)(?:[\"']?[\w,.-]+[\"']?\s+){{0,4}}?{lx.MILITARY_NOUN.pattern}",
+        re.IGNORECASE,
+    )
     _AS_CLAIMED = re.compile(r"\bas\s+(?:it|he|she|they|we|you)\s+(?:had\s+|has\s+)?$", re.I)
 
     def find_attributions(self) -> None:
@@ -563,6 +567,8 @@ class Sentence:
                 continue
             if self._AS_CLAIMED.search(self.text[:vs]) and self.text[:vs].count('"') % 2:
                 continue  # '"... not away from it, as it claimed."': a reference, not a source
+            if verb.lower().startswith("add") and self._ADDED_FORCES.match(self.text[ve:]):
+                continue  # 'Russia has added "several thousand" troops': not "he added"
             by = re.match(r"\s+by\s+", self.text[ve:]) if verb.lower() == "reported" else None
             if by is not None:  # "It was reported by the Interfax news agency that ..."
                 found = self._speaker_after(ve + by.end())

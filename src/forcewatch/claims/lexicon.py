@@ -173,6 +173,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, True,
          rf"\b(?:increas|boost|bolster|expand|strengthen)(?:e|ed|es|ing)?\s+{_W}{{0,3}}?(?:forces"
          r"|troops|presence|military|contingent|numbers)\b"),
+        (ClaimKind.BUILD_UP, True,  # 'Russia has added "several thousand" troops'
+         r"\badd(?:ed|s|ing)\s+(?!that\b)(?:[\w\"',.-]+\s+){0,4}?(?:troops|forces|soldiers|units"
+         r"|battalions?"
+         r"|battalion\s+tactical\s+groups|btgs|tanks|vehicles|aircraft|helicopters)\b"),
         (ClaimKind.BUILD_UP, True,  # "their combat power near the border has increased"
          r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping"
          r"|total)\b[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew"
