@@ -996,3 +996,20 @@ def test_russia_has_added_troops_is_no_attribution_by_russia() -> None:
         ("US officials (anonymous)", ClaimKind.BUILD_UP),
     ]
     assert claims[1].trend is Change.INCREASE and claims[1].window_start == date(2022, 2, 15)
+
+
+def test_the_general_staff_and_a_force_estimated_at_a_figure() -> None:
+    claims = extract_claims(
+        "The General Staff of the Armed Forces of Ukraine said on Saturday that Russia had "
+        "concentrated about 41 battalion tactical groups in Belarus. Kyiv's defence intelligence "
+        "chief, Kyrylo Budanov, estimated the total Russian force at 127,000, including 106,000 "
+        "land troops.",
+        date(2022, 2, 20),
+        "Example Wire",
+    )
+    # were the outlet, and 106,000 (the figure "at 127,000" had no unit after it)
+    assert [(c.speaker.split(",")[0], c.quantity) for c in claims] == [
+        ("Ukrainian General Staff", 41),
+        ("Kyrylo Budanov", 127000),
+    ]
+    assert claims[0].stated_on == date(2022, 2, 19)

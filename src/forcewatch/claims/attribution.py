@@ -357,6 +357,10 @@ class Sentence:
         before = self.text[:pos]
         evidence = bool(lx.EVIDENCE_VERB.match(verb))
         shows = bool(lx.SHOW_VERB.match(verb))
+        stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
+        if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
+            raw = close.group("sp")
+            return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
         # "X, speaking in Kyiv on Jan. 28, said": the speaker is before the apposition
         appos = _APPOSITION.search(before)
         for s, e, sp in reversed(self.mentions):
@@ -372,7 +376,6 @@ class Sentence:
                     sp = self._imagery_source(sp, e)
                 return s, sp
             break
-        stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
         # "The official, who spoke on condition of anonymity, said": the official
         core = stripped[: appos.start()] if appos is not None else stripped
         for rx in (_ANAPHOR, _PRONOUN):
@@ -394,9 +397,6 @@ class Sentence:
         named = self._described_name(stripped)
         if named is not None:
             return named
-        if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
-            raw = close.group("sp")
-            return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
         m = _GENERIC.search(stripped)
         if m is None:
             return None

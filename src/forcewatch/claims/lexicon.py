@@ -326,7 +326,7 @@ UNITS: tuple[tuple[str, str], ...] = (
     (
         "troops",
         r"(?:military\s+)?(?:troops|soldiers|servicemen|service\s?members|personnel"
-        r"|paratroopers|marines|forces|men)",
+        r"|paratroopers|marines|forces|force|men)",
     ),
     ("vehicles", r"(?:armou?red\s+|military\s+)?(?:vehicles|trucks|lorries)"),
     ("tanks", r"(?:main\s+battle\s+)?tanks"),
@@ -390,7 +390,8 @@ NUMBER = re.compile(
 UNIT_MODIFIERS = re.compile(
     r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
     r"|ukrainian|nato|allied|british|combat-ready|combat|active|armou?red|military|infantry"
-    r"|ground|elite|reserve|frontline|front-line|attack|fighter|transport|of\s+(?:its|their|the)|of"
+    r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
+    r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
     I,
 )

@@ -167,7 +167,8 @@ def find_quantity(text: str) -> Quantity | None:
             qualifier = QuantityQualifier.MORE_THAN  # "100,000-plus troops"
         if re.search(r"\bbetween\s+[\d,.]+\s+(?:and|to)\s+$", before):
             qualifier = QuantityQualifier.UP_TO  # "between 169,000 and 190,000": at most the latter
-        if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end):
+        at_figure = re.search(r"\bat\s+$", before) is not None  # "put the force at 127,000"
+        if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end or at_figure):
             earlier = list(lx.ANY_UNIT.finditer(before))
             if earlier:
                 named = earlier[-1].group(0)

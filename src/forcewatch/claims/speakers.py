@@ -376,6 +376,13 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"{_UA}\s+(?:{_DEF}\s+ministry|ministry\s+of\s+{_DEF}|MoD)",
     ),
     _p(
+        "Ukrainian General Staff",
+        "ukraine",
+        "body",
+        r"(?:the\s+)?General\s+Staff\s+of\s+(?:the\s+)?(?:Armed\s+Forces\s+of\s+)?Ukraine",
+        rf"{_UA}\s+(?:General\s+Staff|armed\s+forces|military)(?!\s+intelligence)",
+    ),
+    _p(
         "Ukrainian military intelligence",
         "ukraine",
         "body",
