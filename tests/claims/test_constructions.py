@@ -1013,3 +1013,20 @@ def test_the_general_staff_and_a_force_estimated_at_a_figure() -> None:
         ("Kyrylo Budanov", 127000),
     ]
     assert claims[0].stated_on == date(2022, 2, 19)
+
+
+def test_an_extension_announced_citing_activity_and_an_end_after_a_long_clause() -> None:
+    claims = extract_claims(
+        "The exercises, which involve an estimated 30,000 Russian troops, are due to end on Feb. "
+        "20. On Sunday, the Belarusian defence ministry announced an extension of the joint "
+        "drills, citing increased military activity near the borders.",
+        date(2022, 2, 20),
+        "Example Wire",
+    )
+    # the end was no claim (its clause was too long), the extension was a build-up ("citing
+    # increased military activity" is the ministry's reason, not the outlet's claim)
+    assert [(c.kind, c.denied_kind, c.speaker) for c in claims] == [
+        (ClaimKind.EXERCISE_END, None, "Example Wire"),
+        (ClaimKind.DENIAL, ClaimKind.EXERCISE_END, "Belarusian Ministry of Defence"),
+    ]
+    assert claims[0].window_end == date(2022, 2, 20)

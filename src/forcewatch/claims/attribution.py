@@ -629,7 +629,8 @@ class Sentence:
         re.DOTALL,
     )
     _CUT = re.compile(
-        r",\s+(?:raising|prompting|sparking|fuell?ing|adding\s+to|amid|as\s+(?!many|much|well|early))\b"
+        r",\s+(?:raising|prompting|sparking|fuell?ing|adding\s+to|amid|citing"
+        r"|as\s+(?!many|much|well|early))\b"
     )
     _RELATIVE = re.compile(r"(?P<ante>(?:[\w'-]+\s+){0,3}[\w'-]+),?\s+(?:that|which)\s+$")
     _AUX = re.compile(r"^\s*(?:will|would|is|are|was|were|has|have|had|could|should|can|may)\b")

@@ -107,7 +107,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.WITHDRAWAL, False,
          r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
         (ClaimKind.EXERCISE_END, True,
-         r"\b(?:exercises?|drills?|manoeuvres|maneuvers|war\s*games)\b[^.;]{0,60}?\b(?:end(?:s|ed"
+         r"\b(?:exercises?|drills?|manoeuvres|maneuvers|war\s*games)\b[^.;]{0,90}?\b(?:end(?:s|ed"
          r"|ing)?\b|finish|conclud|complet|wrap(?:ped|ping)?\s+up|(?:will|would|to|set\s+to)\s+"
          r"(?:run|last|continue)\s+(?:from|until|till|through|to)|(?:are|were|is|was)\s+over\b"
          r"|last(?:s|ing)?\s+(?:until|till|through))"),
@@ -241,6 +241,7 @@ WIDE_NEGATOR = re.compile(
 EXTENSION = re.compile(
     r"\b(?:exercises?|drills?|manoeuvres|maneuvers)\b[^.;]{0,80}?\b(?:continue[sd]?|extended"
     r"|prolonged|will\s+go\s+on)\b|\b(?:extend|prolong)(?:s|ed|ing)?\s+(?:the\s+)?(?:\w+\s+){0,3}"
+    r"(?:exercises?|drills?)\b|\b(?:extension|prolongation)\s+of\s+(?:the\s+)?(?:\w+\s+){0,3}"
     r"(?:exercises?|drills?)\b",
     I,
 )
@@ -284,7 +285,7 @@ TREND_NONE = re.compile(
 )
 REPORTED_SPEECH_HEDGE = re.compile(
     r"\b(?:could|might|may|fears?|feared|concerns?|worr(?:y|ies|ied)|threat(?:en)?|amid|whether"
-    r"|if|possib\w*|risk)\b",
+    r"|if|possib\w*|risk|citing)\b",
     I,
 )
 FUTURE = re.compile(
