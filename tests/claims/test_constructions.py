@@ -1030,3 +1030,25 @@ def test_an_extension_announced_citing_activity_and_an_end_after_a_long_clause()
         (ClaimKind.DENIAL, ClaimKind.EXERCISE_END, "Belarusian Ministry of Defence"),
     ]
     assert claims[0].window_end == date(2022, 2, 20)
+
+
+def test_work_by_researchers_a_report_and_an_analysis_are_their_authors() -> None:
+    claims = _claims(
+        "Satellite imagery analysed by researchers at the Middlebury Institute shows at least 500 "
+        "vehicles at a new camp near Yelsk in Belarus. A report by the Royal United Services "
+        "Institute found that Russia had deployed forces near Ukraine. CSIS analysis of "
+        "commercial imagery found that Russia had moved Iskander launchers to within 30 miles of "
+        "the border."
+    )
+    # were no claim, the outlet, and "commercial imagery"
+    assert [c.speaker for c in claims] == [
+        "Researchers at the Middlebury Institute",
+        "Royal United Services Institute",
+        "CSIS",
+    ]
+    assert claims[0].quantity == 500 and claims[2].band_km == (0.0, 48.3)
+
+
+def test_a_camp_that_appeared_is_a_build_up() -> None:
+    claim = _only("Maxar said a new camp had appeared near Yelsk in the past ten days.")
+    assert claim.kind is ClaimKind.BUILD_UP and claim.places == ("Yelsk",)  # was no claim

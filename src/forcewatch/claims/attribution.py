@@ -70,9 +70,16 @@ _APPOSITIVE = (
     r"\s*,\s*(?:(?:who|which|speaking|writing|talking|addressing|appearing)\b|(?:an?|the)\s)"
     r"[^,\"]{0,80},"
 )
-# "A US official who spoke on condition of anonymity said": a relative clause without commas
+# "A US official who spoke on condition of anonymity said": a relative clause without commas;
+# "CSIS analysis of commercial imagery found": the speaker's own work
 _WHO = r"\s+who\s+[^,\"]{1,80}?"
-_GAP = re.compile(rf"^(?:{_APPOSITIVE}|{_WHO})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
+_WORK = (
+    r"(?:'s)?\s+(?:new\s+|latest\s+)?(?:analysis|report|study|assessment|review)"
+    r"(?:\s+of\s+[^,\"]{1,60}?)?"
+)
+_GAP = re.compile(
+    rf"^(?:{_APPOSITIVE}|{_WHO}|{_WORK})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE
+)
 _WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
 _APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
 _RELATIVE_GAP = re.compile(r"^\s+(?:[\w']+\s+){0,4}(?:that|which)\s+$", re.IGNORECASE)
@@ -107,6 +114,13 @@ _CLOSE_TO = re.compile(
     r"(?:^|[\s,])(?P<sp>(?:(?:a|one|two|several|some)\s+)?(?:[\w-]+\s+)?(?:sources?|people|insiders?"
     r"|officials?)\s+(?:close\s+to|familiar\s+with|briefed\s+on|inside|within)\s+(?:the\s+)?"
     r"(?:[\w'-]+\s+){0,4}[\w'-]+)\s*$",
+    re.IGNORECASE,
+)
+_WORK_BY = re.compile(
+    r"\b(?:(?:images|imagery|pictures|photos|photographs|footage)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:analy[sz]ed|reviewed|obtained|provided|published|released|collected|examined)"
+    r"|(?:report|study|analysis|assessment|paper|review)s?)\s+(?:by|from)\s+(?:the\s+)?"
+    r"(?P<who>[A-Za-z][^,;\"]{2,80}?)\s*$",
     re.IGNORECASE,
 )
 _NOT_SPEAKER = re.compile(
@@ -167,6 +181,10 @@ class Discourse:
 _DEFENCE_MINISTRY = {"russia": RU_MOD, "belarus": BY_MOD, "ukraine": UA_MOD}
 
 
+_ORGANISATION = re.compile(
+    r"\b(?:Institute|Institution|Center|Centre|University|Council|Foundation|Group|Team|Agency"
+    r"|Society|Forum|Project|Labs?|Network|Committee|Commission)\b"
+)
 _PERSON_NAME = re.compile(r"^[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){1,3}(?:,\s|$)")
 
 
@@ -174,6 +192,8 @@ def _unknown(raw: str, canonical: str | None = None) -> Speaker:
     """A speaker the table does not hold, named from the article's words: a person when the
     name is a person's ("William Burns, CIA Director", so that a later "he" can reach them),
     anonymous for "a Western diplomat", else generic ("local residents")."""
+    if canonical is None and _ORGANISATION.search(raw) and raw[:1].isupper():
+        canonical = " ".join(raw.split())  # "Royal United Services Institute", as written
     canonical = canonical or canonical_speaker(raw)
     if canonical.endswith("(anonymous)"):
         role = "anonymous"
@@ -361,6 +381,14 @@ class Sentence:
         if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
             raw = close.group("sp")
             return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
+        # "imagery analysed by researchers at X shows", "a report by X found": X is the source
+        if (work := _WORK_BY.search(stripped)) is not None:
+            start, end = work.span("who")
+            known = [(s, sp) for s, e, sp in self.mentions if start <= s and e <= end]
+            if known:
+                return known[0]
+            who = work.group("who")  # "researchers at the Middlebury Institute" as written
+            return start, _unknown(who, who[0].upper() + who[1:] if who[0].islower() else None)
         # "X, speaking in Kyiv on Jan. 28, said": the speaker is before the apposition
         appos = _APPOSITION.search(before)
         for s, e, sp in reversed(self.mentions):
@@ -453,8 +481,13 @@ class Sentence:
         for s, e, other in self.mentions:
             if other.role != "analyst":
                 continue
-            if (after and s == end + after.end()) or re.fullmatch(
-                r"(?:'s)?\s*", self.text[e:start]
+            if (
+                (after and s == end + after.end())
+                or re.fullmatch(
+                    r"(?:'s)?\s*|(?:'s)?\s+(?:new\s+)?(?:analysis|review|study|assessment)\s+of\s+"
+                    r"(?:the\s+)?(?:[\w-]+\s+){0,2}",  # "CSIS analysis of commercial imagery"
+                    self.text[e:start],
+                )
             ):
                 return other
         if re.search(r"\b(?:its|their)\s+$", self.text[:start], re.IGNORECASE):

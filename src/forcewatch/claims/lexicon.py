@@ -28,7 +28,7 @@ DENIAL_VERBS = (
 )
 EVIDENCE_VERBS = (
     r"showed|shows|show|shown|showing|revealed|reveals|reveal|suggested|suggests|suggest"
-    r"|indicated|indicates|indicate|confirmed|confirms|confirm"
+    r"|indicated|indicates|indicate|confirmed|confirms|confirm|found|finds"
 )
 SAY_VERBS = (
     r"said|says|say|saying|told|tells|telling|claimed|claims|claiming|announced|announces"
@@ -177,6 +177,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\badd(?:ed|s|ing)\s+(?!that\b)(?:[\w\"',.-]+\s+){0,4}?(?:troops|forces|soldiers|units"
          r"|battalions?"
          r"|battalion\s+tactical\s+groups|btgs|tanks|vehicles|aircraft|helicopters)\b"),
+        (ClaimKind.BUILD_UP, True,  # "the camp had appeared in the past ten days"
+         r"\b(?:camps?|tents?|field\s+hospitals?|bases?|positions|encampments?)\s+(?:\w+\s+){0,3}?"
+         r"(?P<v>appeared|emerged|sprang\s+up|sprung\s+up|popped\s+up)\b"),
         (ClaimKind.BUILD_UP, True,  # "their combat power near the border has increased"
          r"\b(?:numbers?|presence|forces|troops|contingent|combat\s+power|strength|grouping"
          r"|total)\b[^.;,]{0,60}?\b(?P<v>increas(?:e|ed|es|ing)|grow(?:s|n|ing)?|grew"
