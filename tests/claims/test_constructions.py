@@ -1050,5 +1050,7 @@ def test_work_by_researchers_a_report_and_an_analysis_are_their_authors() -> Non
 
 
 def test_a_camp_that_appeared_is_a_build_up() -> None:
-    claim = _only("Maxar said a new camp had appeared near Yelsk in the past ten days.")
+    claim = _only(
+        "Ukraine's border guard service said a camp had appeared near Yelsk in the past ten days."
+    )
     assert claim.kind is ClaimKind.BUILD_UP and claim.places == ("Yelsk",)  # was no claim
