@@ -1054,3 +1054,19 @@ def test_a_camp_that_appeared_is_a_build_up() -> None:
         "Ukraine's border guard service said a camp had appeared near Yelsk in the past ten days."
     )
     assert claim.kind is ClaimKind.BUILD_UP and claim.places == ("Yelsk",)  # was no claim
+
+
+def test_unloaded_tanks_blood_supplies_and_bombers_moved_to_an_airfield_in_belarus() -> None:
+    claims = _claims(
+        "Bellingcat said it had geolocated videos showing Russian tanks being unloaded at a "
+        "railway station in Valuyki. The Washington Post reported that US intelligence had "
+        "identified new blood supplies near the border. According to the Post, Russia had also "
+        "moved 20 Su-34 bombers to an airfield in Belarus."
+    )
+    # were a count, no claim, and a movement of no unit
+    assert [(c.kind, c.quantity, c.unit) for c in claims] == [
+        (ClaimKind.ARRIVAL, None, None),
+        (ClaimKind.BUILD_UP, None, None),
+        (ClaimKind.DEPLOYMENT, 20, "aircraft"),
+    ]
+    assert claims[2].places == ("Belarus",)

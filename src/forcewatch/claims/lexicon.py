@@ -119,7 +119,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|manoeuvres|maneuvers)\b"),
         (ClaimKind.ARRIVAL, True, r"\barriv(?:e|ed|es|ing)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:cross(?:ed|es|ing)?|pour(?:ed|ing)?)\s+into\b"),
-        (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering)\b"),
+        (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering|unload(?:ed|ing))\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:come|reached)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:turn(?:ed)?|show(?:ed)?)\s+up\b"),
         (ClaimKind.ARRIVAL, False, r"\b(?:arrivals?|influx)\b"),
@@ -211,7 +211,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.BUILD_UP, False,
          r"\b(?:build-?\s?ups?|concentrations?|increases?\s+(?:in|of)|(?:military\s+)?presence"
          r"|(?:military\s+)?preparations|mobili[sz]ation|reinforcements|massing"
-         r"|(?:unusual|increased|heightened|significant)\s+(?:\w+\s+)?(?:military\s+)?activity)\b"),
+         r"|(?:unusual|increased|heightened|significant)\s+(?:\w+\s+)?(?:military\s+)?activity"
+         r"|(?:new\s+)?blood\s+supplies|field\s+hospitals?)\b"),
     ]
 )  # fmt: skip
 
@@ -335,7 +336,11 @@ UNITS: tuple[tuple[str, str], ...] = (
     ("vehicles", r"(?:armou?red\s+|military\s+)?(?:vehicles|trucks|lorries)"),
     ("tanks", r"(?:main\s+battle\s+)?tanks"),
     ("artillery pieces", r"(?:self-propelled\s+)?(?:artillery(?:\s+pieces|\s+systems)?|howitzers)"),
-    ("aircraft", r"(?:military\s+|combat\s+)?(?:aircraft|planes|warplanes|(?:fighter\s+)?jets)"),
+    (
+        "aircraft",
+        r"(?:military\s+|combat\s+)?(?:aircraft|planes|warplanes|bombers|fighters"
+        r"|(?:fighter\s+)?jets)",
+    ),
     ("helicopters", r"(?:attack\s+)?helicopters"),
     ("ships", r"(?:landing\s+|war)?ships|vessels"),
     ("trains", r"(?:military\s+)?trains|railcars|echelons"),
@@ -433,6 +438,7 @@ _SHARED_WORDS = (
     r"|airfields?|air\s*bases?|airbases?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|vessels"
     r"|launchers?|squadrons?|field\s+hospitals?|pontoon|bridges?|contingent|kit|hardware|columns?"
     r"|training\s+(?:areas?|grounds?|ranges?)|exercises|drills|manoeuvres|maneuvers|war\s*games"
+    r"|blood\s+supplies|bombers"
 )
 MILITARY_NOUN = re.compile(rf"\b(?:{_MILITARY_WORDS}|{_SHARED_WORDS})\b", I)
 # Words of other news (sport, travel, markets): with them, only an unambiguous military word
@@ -497,8 +503,10 @@ PLACES: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 PLACE_RX = tuple((name, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])")) for name, rx in PLACES)
 # "moved troops into Belarus": a movement with a named destination deploys forces there
-INTO_PLACE = re.compile(
-    r"\b(?:into|to)\s+(?:the\s+)?(?:" + "|".join(rx for _, rx in PLACES) + r")(?![\w-])"
+INTO_PLACE = re.compile(  # "into Belarus", "to an airfield in Belarus"
+    r"\b(?:into|to)\s+(?:the\s+|(?:an?\s+|the\s+)?(?:[\w-]+\s+){1,3}?in\s+)?(?:"
+    + "|".join(rx for _, rx in PLACES)
+    + r")(?![\w-])"
 )
 BORDER = re.compile(r"\b(?:border|borders|frontier)\b|\b(?:near|around|bordering)\s+Ukraine\b", I)
 REGION = re.compile(
