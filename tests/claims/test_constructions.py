@@ -1070,3 +1070,20 @@ def test_unloaded_tanks_blood_supplies_and_bombers_moved_to_an_airfield_in_belar
         (ClaimKind.DEPLOYMENT, 20, "aircraft"),
     ]
     assert claims[2].places == ("Belarus",)
+
+
+def test_no_sign_of_that_denies_the_claim_before_it_and_troops_in_belarus() -> None:
+    claims = _claims(
+        "Moscow says it has begun withdrawing some troops, but US officials say they have seen no "
+        "sign of that."
+    )
+    # the officials' words named no kind and gave no claim
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL, None),
+        ("US officials (anonymous)", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]
+    doubled = _only(
+        "A Pentagon official said the number of Russian troops in Belarus had more than doubled "
+        "in a week."
+    )
+    assert doubled.places == ("Belarus",)  # "Belarus had" was taken for a speaker

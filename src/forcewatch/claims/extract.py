@@ -46,6 +46,11 @@ _ROLE_CONFIDENCE = {
     "imagery": 0.6, "generic": 0.6, "outlet": 0.5,
 }  # fmt: skip
 EMBEDDED_CONFIDENCE = 0.55
+_DENIES_THAT = re.compile(
+    r"\b(?:no\s+(?:sign|evidence|indication|proof)\s+of\s+(?:that|this|it)"
+    r"|not\s+(?:yet\s+)?(?:seen|verified|confirmed)\s+(?:that|this|it|any\s+of\s+(?:that|this)))\b",
+    re.IGNORECASE,
+)
 # "said X and that Y": two statements, read one by one
 _PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
 
@@ -163,7 +168,9 @@ def _read_speaker(
     denial_verb: bool = False,
     embedded: Sequence[ClaimKind] = (),
 ) -> None:
-    """The claim in a speaker's ``words``, if they make one."""
+    """The claim in a speaker's ``words``, if they make one; "no sign of that" denies the claim
+    made just before it in the same sentence ("Moscow says it is withdrawing, but US officials
+    say they have seen no sign of that")."""
     reading = read_content(
         words,
         attributed=True,
@@ -173,6 +180,14 @@ def _read_speaker(
         embedded_kinds=embedded,
         previous_force=art.last_force,
     )
+    if reading is None and _DENIES_THAT.search(words) and art.claims:
+        before = art.claims[-1][0]
+        if before.quote == " ".join(quote.split()) and before.kind is not ClaimKind.DENIAL:
+            reading = Reading(
+                kind=ClaimKind.DENIAL, verbal=False, denied_kind=before.kind, direction=None,
+                quantity=None, unit=None, force=before.force, force_explicit=False,
+                places=before.places, region=None, band_km=None, trend=None, future=False,
+            )  # fmt: skip
     if reading is not None:
         _emit(art, sp, day, reading, words, quote, confidence)
 

@@ -278,7 +278,8 @@ def _places(text: str) -> tuple[str, ...]:
         (m.start(), name)
         for name, rx in lx.PLACE_RX
         for m in rx.finditer(text)
-        if not _AGENT.match(text[m.end() :])
+        # "Kyiv had seen" is a speaker; "troops in Belarus had doubled" a place
+        if not _AGENT.match(text[m.end() :]) or lx.PREPOSITION_END.search(text[: m.start()])
     )
     names = list(dict.fromkeys(name for _, name in hits))
     if lx.BORDER.search(text):
