@@ -1087,3 +1087,14 @@ def test_no_sign_of_that_denies_the_claim_before_it_and_troops_in_belarus() -> N
         "in a week."
     )
     assert doubled.places == ("Belarus",)  # "Belarus had" was taken for a speaker
+
+
+def test_us_estimates_and_images_taken_and_released() -> None:
+    claims = _claims(
+        "Russia has deployed an estimated 150,000 troops near Ukraine, according to US "
+        "estimates. Satellite images taken on Monday and released on Tuesday show dozens of new "
+        "helicopters at an airfield in Belarus."
+    )
+    # were the outlet, and no claim ("and" broke the images' attribution)
+    assert [c.speaker for c in claims] == ["US government", "Satellite imagery (unattributed)"]
+    assert claims[1].stated_on == date(2022, 2, 14) and claims[1].unit == "helicopters"

@@ -57,7 +57,7 @@ def _speaker(entry: SpeakerEntry, raw: str) -> Speaker:
 
 _ADVERBS = (
     r"has|have|had|also|later|previously|repeatedly|again|publicly|reportedly|separately|further"
-    r"|now|still|privately|openly"
+    r"|now|still|privately|openly|and"
     r"|then|once|yesterday|today|earlier|recently|already|too|would|will|did|does"
     r"|on\s+\w+day(?:\s+and\s+\w+day)?"
     r"|\w+day|last\s+\w+|this\s+\w+|taken|captured|released|published|collected|acquired"

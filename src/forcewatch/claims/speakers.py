@@ -262,6 +262,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "state",
         r"(?:the\s+)?United\s+States",
         r"(?-i:the\s+US\b|the\s+U\.S\.)",
+        rf"{_US}\s+(?:estimates|assessments|figures)",
         r"(?-i:Washington)(?!\s+Post)",
     ),
     # NATO, UK, EU
