@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from forcewatch.claims.dates import MONTHS
 from forcewatch.errors import InputError
 
 _BLOCK = frozenset(
@@ -29,18 +30,7 @@ _BLOCK = frozenset(
      "article", "header", "footer", "figcaption", "pre", "dd", "dt", "td", "th", "ul", "ol"}
 )  # fmt: skip
 _SKIP = frozenset({"script", "style", "noscript", "svg", "nav", "form", "button", "template"})
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_MONTH_NUMBER = {name: i % 12 + 1 for i, name in enumerate(_MONTHS.split("|")[:12])} | {
-    name: number
-    for name, number in zip(
-        ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
-        (1, 2, 3, 4, 6, 7, 8, 9, 9, 10, 11, 12),
-        strict=True,
-    )
-}
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))  # "february", "feb", "sept", ...
 _ISO = re.compile(r"(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)")
 _DATELINE = re.compile(
     rf"\b(?:(?P<m1>{_MONTHS})\.?\s+(?P<d1>\d{{1,2}}),?\s+(?P<y1>(?:19|20)\d\d)"
@@ -130,7 +120,7 @@ def dateline(text: str, lines: int = 12) -> date | None:
         month = (m.group("m1") or m.group("m2")).lower().rstrip(".")
         day, year = m.group("d1") or m.group("d2"), m.group("y1") or m.group("y2")
         try:
-            return date(int(year), _MONTH_NUMBER[month], int(day))
+            return date(int(year), MONTHS[month], int(day))
         except (ValueError, KeyError):
             return None
     return _iso_date(head)
