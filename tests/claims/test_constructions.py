@@ -1098,3 +1098,136 @@ def test_us_estimates_and_images_taken_and_released() -> None:
     # were the outlet, and no claim ("and" broke the images' attribution)
     assert [c.speaker for c in claims] == ["US government", "Satellite imagery (unattributed)"]
     assert claims[1].stated_on == date(2022, 2, 14) and claims[1].unit == "helicopters"
+
+
+# --- seventh session: bulletins, investigations, UN records, transcripts -----------------------
+
+
+def test_a_bulletin_in_its_own_first_person_voice_denies() -> None:
+    claims = extract_claims(
+        "Despite claims by the Kremlin, we have not seen evidence of Russian forces withdrawing "
+        "from Ukraine's borders. We found no footage of units moving away from the border.",
+        PUBLISHED,
+        "UK Defence Intelligence",
+    )
+    # were no claim: the outlet's own voice needed an event, and "we" reported none
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("UK Defence Intelligence", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]  # the second sentence restates the first (moving away = withdrawing) and is merged
+
+
+def test_a_claim_quoted_in_passing_and_refuted() -> None:
+    claims = extract_claims(
+        "Our analysis does not support Moscow's claim of a pullback.", PUBLISHED, "Bellingcat"
+    )
+    # was only Moscow's pull-back: the refutation was nobody's claim
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL, None),
+        ("Bellingcat", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]
+    unowned = _only(
+        'The UK Ministry of Defence said reports of a return to barracks were "not borne out '
+        'by the intelligence picture".'
+    )
+    assert (unowned.speaker, unowned.kind, unowned.denied_kind) == (
+        "UK Ministry of Defence",
+        ClaimKind.DENIAL,
+        ClaimKind.WITHDRAWAL,
+    )  # was no claim
+
+
+def test_a_described_colonel_and_his_continued_quotation() -> None:
+    claims = _claims(
+        '"Russia has completed its preparations," Colonel Margo Grosberg, head of the Estonian '
+        'Defence Forces intelligence centre, told reporters. "The number of battalion tactical '
+        'groups near the border has grown to 87, compared with about 60 in December." He said '
+        "no units had gone back to their permanent bases."
+    )
+    # were the outlet's build-up of 60 groups and no denial ("head of" is no role word)
+    name = "Margo Grosberg, head of the Estonian Defence Forces intelligence centre"
+    assert [(c.speaker, c.kind, c.quantity, c.denied_kind) for c in claims] == [
+        (name, ClaimKind.BUILD_UP, 87, None),
+        (name, ClaimKind.DENIAL, None, ClaimKind.WITHDRAWAL),
+    ]
+    assert claims[0].trend is Change.INCREASE
+
+
+def test_an_organisation_named_service_is_not_a_title_and_a_name() -> None:
+    claim = _only(
+        "The Estonian Foreign Intelligence Service said on Wednesday that Russia had "
+        "concentrated about 150,000 troops on Ukraine's borders."
+    )
+    assert claim.speaker == "Estonian Foreign Intelligence Service"  # was "Foreign ..., Estonian"
+
+
+def test_a_un_meeting_record_names_delegates_by_country() -> None:
+    claims = _claims(
+        "Mr. NEBENZIA (Russian Federation) said that the units were returning to their "
+        "garrisons. Mr. KYSLYTSYA (Ukraine) said that more than 140,000 Russian troops "
+        "remained massed along Ukraine's borders."
+    )
+    # were the outlet's
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("Vasily Nebenzya, Russian UN Ambassador", ClaimKind.WITHDRAWAL),
+        ("Kyslytsya, representative of Ukraine", ClaimKind.BUILD_UP),
+    ]
+
+
+def test_a_transcript_with_names_in_mixed_case_and_the_president_of_its_title() -> None:
+    lavrov = _claims(
+        "Question: Will the troops in Belarus leave after the exercises?\n\n"
+        "Sergey Lavrov: All Russian units will return to their permanent bases once the "
+        "exercise is over.\n\nQuestion: When?\n\nSergey Lavrov: When it is over."
+    )
+    assert [(c.speaker, c.kind) for c in lavrov] == [
+        ("Sergei Lavrov, Russian Foreign Minister", ClaimKind.WITHDRAWAL)
+    ]  # was nothing: only labels in capitals were turns
+    biden = _claims(
+        "Remarks by President Biden on Russia and Ukraine\n\n"
+        "THE PRESIDENT: Good afternoon. Right now, Russia has more than 150,000 troops "
+        "encircling Ukraine."
+    )
+    assert [c.speaker for c in biden] == ["Joe Biden, US President"]  # was "President"
+    heading = _claims("Donetsk Region: Russian troops have arrived near the line of contact.")
+    assert [c.speaker for c in heading] == ["Example Wire"]  # a heading, not a speaker
+
+
+def test_officials_before_a_date_and_an_apposition_on_the_figure() -> None:
+    claim = _only(
+        "Russia has massed as many as 130,000 troops near Ukraine's borders, U.S. and Ukrainian "
+        "officials said Thursday, a number that has risen by roughly 30,000 since late December."
+    )
+    # was the outlet's, its quote cut at "U.S. and"
+    assert claim.speaker == "US officials (anonymous)"
+    assert claim.quantity == 130000 and claim.stated_on == date(2022, 2, 10)
+
+
+def test_alliance_ministers_still_adding_troops_is_an_increase() -> None:
+    claims = _claims(
+        "Nato defence ministers said Russia was still adding troops near Ukraine. About 30,000 "
+        "Russian troops are in Belarus for joint drills, according to Nato."
+    )
+    # were the outlet's build-up with trend "none" ("still"), and no count ("Nato" in title case)
+    assert [(c.speaker, c.kind, c.trend, c.quantity) for c in claims] == [
+        ("NATO", ClaimKind.BUILD_UP, Change.INCREASE, None),
+        ("NATO", ClaimKind.COUNT, None, 30000),
+    ]
+
+
+def test_a_date_opening_the_sentence_without_a_comma_dates_the_statement() -> None:
+    claim = _only(
+        "On Monday the Russian defence ministry said some units were returning to base after "
+        "completing exercises."
+    )
+    assert claim.stated_on == date(2022, 2, 14)  # was publication day
+
+
+def test_they_after_the_drills_is_the_drills() -> None:
+    claims = _claims(
+        "The exercises were due to end on Sunday, but Minsk said on Monday they would continue."
+    )
+    # was the outlet's exercise end only: Minsk's "they would continue" named no exercise
+    minsk = [c for c in claims if c.speaker == "Belarusian government"]
+    assert [(c.kind, c.denied_kind, c.stated_on) for c in minsk] == [
+        (ClaimKind.DENIAL, ClaimKind.EXERCISE_END, date(2022, 2, 14))
+    ]

@@ -28,6 +28,7 @@ from forcewatch.claims.speakers import (
     SpeakerEntry,
     canonical_speaker,
     entry_for,
+    lookup_speaker,
     speaker_mentions,
 )
 from forcewatch.claims.text import fold
@@ -161,10 +162,14 @@ class Attribution:
 
 @dataclass
 class Embedded:
-    speaker: Speaker
+    """A claim quoted in passing: "Russia's claim of a pullback" (``speaker`` None: "reports of
+    a return to barracks"); ``refuted`` when the sentence calls it untrue or not supported."""
+
+    speaker: Speaker | None
     start: int
     end: int
     body: str
+    refuted: bool = False
 
 
 @dataclass
@@ -183,7 +188,7 @@ _DEFENCE_MINISTRY = {"russia": RU_MOD, "belarus": BY_MOD, "ukraine": UA_MOD}
 
 _ORGANISATION = re.compile(
     r"\b(?:Institute|Institution|Center|Centre|University|Council|Foundation|Group|Team|Agency"
-    r"|Society|Forum|Project|Labs?|Network|Committee|Commission)\b"
+    r"|Society|Forum|Project|Labs?|Network|Committee|Commission|Service|Directorate|Command)\b"
 )
 _PERSON_NAME = re.compile(r"^[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){1,3}(?:,\s|$)")
 
@@ -193,7 +198,8 @@ def _unknown(raw: str, canonical: str | None = None) -> Speaker:
     name is a person's ("William Burns, CIA Director", so that a later "he" can reach them),
     anonymous for "a Western diplomat", else generic ("local residents")."""
     if canonical is None and _ORGANISATION.search(raw) and raw[:1].isupper():
-        canonical = " ".join(raw.split())  # "Royal United Services Institute", as written
+        # "Royal United Services Institute", as written
+        canonical = re.sub(r"^(?:the|a|an)\s+", "", " ".join(raw.split()), flags=re.IGNORECASE)
     canonical = canonical or canonical_speaker(raw)
     if canonical.endswith("(anonymous)"):
         role = "anonymous"
@@ -204,6 +210,28 @@ def _unknown(raw: str, canonical: str | None = None) -> Speaker:
     else:
         role = "generic"
     return Speaker(canonical, raw, role, None)
+
+
+# A UN meeting record: "Mr. NEBENZIA (Russian Federation) said"
+_DELEGATE = re.compile(
+    r"(?:^|[\s,;])(?:Mr|Ms|Mrs|Dr|Madam|Sir)\.?\s+(?P<name>[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+)?)"
+    r"\s*\((?P<country>[A-Z][^()]{2,40})\)\s*$"
+)
+_COUNTRY_SIDE = {
+    "russian federation": "russia", "russia": "russia", "united states": "us",
+    "united states of america": "us", "ukraine": "ukraine", "belarus": "belarus",
+    "united kingdom": "uk",
+}  # fmt: skip
+
+
+def _delegate(name: str, country: str) -> Speaker:
+    """A delegate named in a UN record, with the country in brackets."""
+    raw = name.title() if name.isupper() else name
+    known = lookup_speaker(raw)
+    if known is not None and known.role == "person":
+        return Speaker(known.canonical, f"{name} ({country})", "person", known.side)
+    side = _COUNTRY_SIDE.get(" ".join(country.lower().split()))
+    return Speaker(f"{raw}, representative of {country}", f"{name} ({country})", "person", side)
 
 
 def _military_voice(speakers: Sequence[Speaker]) -> Speaker | None:
@@ -323,7 +351,8 @@ class Sentence:
         rf"\bthe\s+(?P<adj>Russian|Belarusian|Kremlin|Moscow)\s+{_NOUN}\s+(?:that|of)\s+{_BODY}"
     )
     _UNOWNED = re.compile(
-        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?)\s+(?:about|of|that)\s+"
+        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?|reports?|announcements?"
+        r"|talk|suggestions?)\s+(?:about|of|that)\s+"
         rf"{_BODY}",
         re.IGNORECASE,
     )
@@ -361,11 +390,25 @@ class Sentence:
                 self._add_embedded(sp, m.start(), m.end(), m.group("body"))
         for m in self._UNOWNED.finditer(self.text):
             denied = re.search(rf"\b(?:{lx.DENIAL_VERBS})\s+$", self.text[: m.start()], re.I)
-            if find_triggers(m.group("body")) and denied is None:
-                # "rejected claims that it was massing troops": left to the denial to name
-                self._mask(m.start(), m.end())
+            if not find_triggers(m.group("body")) or denied is not None:
+                continue  # "rejected claims that it was massing troops": left to the denial
+            at = m.start("body")
+            false = lx.FALSE_PREDICATE.search(self.text, at, m.end() + 30)
+            if false is not None and false.start() < m.end() + 2:
+                # "reports of a return to barracks were not borne out": no owner, but refuted
+                self._add_embedded(None, m.start(), false.start(), self.text[at : false.start()])
+            elif re.match(
+                r"(?i)(?:(?:make|made|making)\s+)?(?:claim|assertion|assurance)", m.group(0)
+            ):
+                self._mask(m.start(), m.end())  # (reports and announcements stay: "reports
+                # that troops were moving were accurate" asserts the movement)
+        for e in self.embedded:
+            after = self.text[e.end : e.end + 40]
+            e.refuted = bool(
+                lx.REFUTES.search(self.text[: e.start]) or lx.FALSE_PREDICATE.match(after)
+            )
 
-    def _add_embedded(self, sp: Speaker, start: int, end: int, body: str) -> None:
+    def _add_embedded(self, sp: Speaker | None, start: int, end: int, body: str) -> None:
         if any(e.start <= start < e.end for e in self.embedded):
             return
         self.embedded.append(Embedded(sp, start, end, body))
@@ -378,6 +421,8 @@ class Sentence:
         evidence = bool(lx.EVIDENCE_VERB.match(verb))
         shows = bool(lx.SHOW_VERB.match(verb))
         stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
+        if (un := _DELEGATE.search(stripped)) is not None:  # "Mr. NEBENZIA (Russian Federation)"
+            return un.start(), _delegate(un.group("name"), un.group("country"))
         if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
             raw = close.group("sp")
             return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
@@ -441,9 +486,14 @@ class Sentence:
         return m.start(), _unknown(raw)
 
     _DESCRIPTION = re.compile(
-        rf",\s*(?:an?|the)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD}|fellow|professor|expert"
-        r"|researcher)\b[^,\"]{0,60}),?\s*$",
+        rf",\s*(?:(?:an?|the)\s+(?P<desc>[^,\"]{{0,60}}?\b(?:{_ROLE_WORD}|fellow|professor|expert"
+        r"|researcher)\b[^,\"]{0,60})|(?P<head>(?:head|chief|director|commander|spokes(?:man|woman)"
+        r"|deputy\s+\w+)\s+of\s+[^,\"]{3,80})),?\s*$",
         re.IGNORECASE,
+    )
+    _RANK = re.compile(
+        r"^(?:(?:Colonel|General|Lieutenant|Major|Admiral|Captain|Commander|Brigadier|Gen\.|Col\."
+        r"|Lt\.|Maj\.|Adm\.|Capt\.|Mr\.?|Ms\.?|Mrs\.?|Dr\.?|Prof\.?)\s+)+(?=\S+\s+\S)"
     )
     _NAME = re.compile(r"(?:^|[^\w'-])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,3})\s*$")
 
@@ -468,7 +518,8 @@ class Sentence:
         n = self._NAME.search(before[: d.start()])
         if n is None or _NOT_SPEAKER.match(n.group("name").split()[0]):
             return None
-        name, desc = n.group("name"), " ".join(d.group("desc").split())
+        name, desc = n.group("name"), " ".join((d.group("desc") or d.group("head")).split())
+        name = self._RANK.sub("", name)  # "Colonel Margo Grosberg": the name is Margo Grosberg
         raw = f"{name}, {desc}"
         return n.start("name"), _unknown(raw, raw)
 
@@ -658,7 +709,8 @@ class Sentence:
     # '..., the Pentagon said Thursday, while Kyiv said ...': the words before are the Pentagon's
     _AFTER_CLAUSE = re.compile(
         r",\s*(?:while|but|and|as|although|though|whereas|adding|citing|speaking|requesting"
-        r"|asking|declining|who\s+(?:asked|requested|declined|spoke))\b.*$",
+        r"|asking|declining|who\s+(?:asked|requested|declined|spoke)"
+        r"|(?:a|the)\s+(?:number|figure|total|rise|increase|jump|count|tally))\b.*$",
         re.DOTALL,
     )
     _CUT = re.compile(
@@ -751,6 +803,13 @@ class Sentence:
         first = find_dates(after[:30], self.discourse.published_on)
         return after[: first[0].end] if first and first[0].start <= 6 else ""
 
+    _DATED_LEAD = re.compile(
+        r"^\W*(?:(?:but|and|then|earlier|later|late|early)\s+)*(?:on\s+|last\s+|this\s+)?"
+        r"(?:yesterday|today|\w+day|[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}\s+[A-Z][a-z]{2,8})"
+        r"(?:\s+(?:morning|afternoon|evening|night))?\s+(?:the\s+)?$",
+        re.IGNORECASE,
+    )
+
     def stated_dates(self) -> list[tuple[date | None, int | None]]:
         """Per attribution: the explicit date of the statement, or an offset to the next one."""
         out: list[tuple[date | None, int | None]] = []
@@ -764,7 +823,8 @@ class Sentence:
                 region = self.text[a.left : min(later, default=len(self.text))]
             else:
                 lead = self.text[prev_end : a.left]
-                lead = lead if re.search(r",\s*$", lead) and len(lead) <= 90 else ""
+                dated_lead = self._DATED_LEAD.match(lead)  # "On Tuesday the ministry said"
+                lead = lead if (re.search(r",\s*$", lead) and len(lead) <= 90) or dated_lead else ""
                 region = lead + " " + self.text[a.left : a.verb_end] + self._head(a)
             region = _WHO_CLAUSE.sub(" ", region)  # "X, who met Y on Monday, said"
             found = find_dates(region, self.discourse.published_on)
@@ -800,11 +860,27 @@ class Sentence:
         """The attributions kept after nesting, in order."""
         return [a for a in self.atts if not a.dropped]
 
+    _PRONOUN_SUBJECT = re.compile(
+        r"^\s*(?:(?:on\s+)?\w+day\s+|that\s+)*(?P<p>they)\s+(?:would|will|were|are|had|have)\b",
+        re.IGNORECASE,
+    )
+    _NOUN_BEFORE = re.compile(
+        r"\b(?:the\s+)?(?:[A-Za-z-]+\s+)?(?:exercises|drills|manoeuvres|maneuvers)\b",
+        re.IGNORECASE,
+    )
+
     def words_of(self, a: Attribution) -> str:
         """What ``a``'s speaker said: its content, with a relative clause's antecedent
         ("exercises that Minsk says will end ...") and the part of a split quotation before it."""
         c0, c1 = a.content
-        words = (a.antecedent + " " if a.antecedent else "") + self.text[c0:c1]
+        content = self.text[c0:c1]
+        lead = self._PRONOUN_SUBJECT.match(content)
+        if lead is not None and not a.backward:
+            # "The exercises were due to end ..., but Minsk said they would continue"
+            nouns = list(self._NOUN_BEFORE.finditer(self.text[: a.left]))
+            if nouns:
+                content = content[: lead.start("p")] + nouns[-1].group(0) + content[lead.end("p") :]
+        words = (a.antecedent + " " if a.antecedent else "") + content
         if a.prefix is not None:
             words = self.text[a.prefix[0] : a.prefix[1]] + " " + words
         return words

@@ -27,7 +27,7 @@ from forcewatch.claims.attribution import Discourse, Sentence, Speaker
 from forcewatch.claims.dates import window_cues
 from forcewatch.claims.model import Claim, ClaimKind, Force, claim_id, default_window
 from forcewatch.claims.reading import Reading, read_content
-from forcewatch.claims.speakers import canonical_speaker, lookup_speaker
+from forcewatch.claims.speakers import canonical_speaker, lookup_speaker, speaker_mentions
 from forcewatch.claims.text import clean_paragraphs, split_sentences
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,13 @@ EMBEDDED_CONFIDENCE = 0.55
 _DENIES_THAT = re.compile(
     r"\b(?:no\s+(?:sign|evidence|indication|proof)\s+of\s+(?:that|this|it)"
     r"|not\s+(?:yet\s+)?(?:seen|verified|confirmed)\s+(?:that|this|it|any\s+of\s+(?:that|this)))\b",
+    re.IGNORECASE,
+)
+# the author's own voice: "we have not seen", "our analysis shows"
+_FIRST_PERSON = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:but|and|however|yet|so)\s+)(?:we|our\s+(?:[\w-]+\s+){0,2}?(?:analysis"
+    r"|assessment|review|investigation|research|team|reporting|findings|data|imagery|sources?"
+    r"|observers|monitors))\s",
     re.IGNORECASE,
 )
 # "said X and that Y": two statements, read one by one
@@ -73,7 +80,18 @@ class _Article:
 
 
 # A transcript's turn: "STOLTENBERG: We have not seen ...", "Q: Do you see that?"
-_TURN = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.]|Q|A|Question|Answer)\s*:\s+(?=\S)")
+_TURN = re.compile(
+    r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.]|Q|A|Question|Answer"
+    r"|(?P<mixed>[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+){1,2}))\s*:\s+(?=\S)"
+)
+# "Key Points: ...", "Related Coverage: ...": headings, not a speaker's turn
+_HEADING_WORD = re.compile(
+    r"\b(?:Key|Points?|Related|Coverage|Read|More|Also|Note|Editor|Update[sd]?|Latest|Live"
+    r"|Breaking|Analysis|Opinion|Summary|Background|Context|Timeline|What|Why|How|Who|When"
+    r"|Where|Watch|Listen|Photo|Video|Image|Caption|Source|Sources|Follow|Share|Sign|Subscribe"
+    r"|Advertisement|Correction|Disclaimer|Credit|Credits|Transcript|Highlights|Quote|Day"
+    r"|Time|Date|Location|Topic|Topics|Section|Part|Chapter|Step|Tags?|Posted|Published)\b"
+)
 _NOT_A_TURN = re.compile(
     r"^(?:BREAKING|UPDATE|UPDATED|LIVE|ANALYSIS|WATCH|READ|EXCLUSIVE|OPINION|NOTE|EDITOR'?S NOTE"
     r"|CORRECTION|PHOTOS?|VIDEO|WARNING|UPDATE \d+|ALSO READ|SEE ALSO|SOURCE|SOURCES|EDT|GMT|UTC"
@@ -82,9 +100,14 @@ _NOT_A_TURN = re.compile(
 _QUESTION = Speaker("question", "", "question", None)
 
 
-def _turn(paragraph: str) -> tuple[Speaker | None, str]:
-    """The speaker of a transcript paragraph ("NAME: ..."), and the paragraph without the label;
-    a question ("Q:") gives a speaker whose words are never read as claims."""
+def _turn(
+    paragraph: str, history: Sequence[Speaker] = (), transcript: bool = False
+) -> tuple[Speaker | None, str]:
+    """The speaker of a transcript paragraph ("NAME: ...", "Sergey Lavrov: ..."), and the
+    paragraph without the label; a question ("Q:") gives a speaker whose words are never read
+    as claims; "THE PRESIDENT:" is the president the transcript named before (``history``).
+    A name in mixed case that the speaker table does not hold is a turn only in a
+    ``transcript`` (several paragraphs open with a label), not a heading ("Donetsk Region:")."""
     m = _TURN.match(paragraph)
     if m is None or _NOT_A_TURN.match(m.group("label")):
         return None, paragraph
@@ -95,8 +118,17 @@ def _turn(paragraph: str) -> tuple[Speaker | None, str]:
         return None, rest
     raw = label if not label.isupper() else label.title()
     entry = lookup_speaker(raw)
+    if m.group("mixed") and (_HEADING_WORD.search(raw) or (entry is None and not transcript)):
+        return None, paragraph
     if entry is not None:
         return Speaker(entry.canonical, raw, entry.role, entry.side, entry.military_voice), rest
+    title = re.fullmatch(
+        r"(?:The\s+)?(?P<t>President|Secretary|Minister|Spokes\w+|Ambassador)", raw
+    )
+    if title is not None:
+        for sp in reversed(history):
+            if sp.role == "person" and title.group("t").lower() in sp.canonical.lower():
+                return Speaker(sp.canonical, raw, sp.role, sp.side, sp.military_voice, True), rest
     return Speaker(canonical_speaker(raw), raw, "person", None), rest
 
 
@@ -111,15 +143,22 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         if day is not None and a.speaker.role in _REMEMBERED_ROLES:
             art.dated[a.speaker.canonical] = day
     embedded_kinds: dict[int, ClaimKind] = {}
+    refuted: dict[int, Reading] = {}  # claims quoted in passing that the sentence calls untrue
     for e in sentence.embedded:
         reading = read_content(e.body, attributed=True, needs_military=False)
         if reading is None or reading.kind is ClaimKind.DENIAL:
             continue
         embedded_kinds[e.start] = reading.kind
+        if e.refuted:
+            refuted[e.start] = reading
+        if e.speaker is None:
+            continue  # "reports of a return to barracks": nobody's claim to record
         force = {"russia": Force.RUSSIA, "belarus": Force.BELARUS}.get(e.speaker.side or "")
         _emit(art, e.speaker, None, reading, e.body, sentence.orig, EMBEDDED_CONFIDENCE, force)
     for a in live:
         c0, c1 = a.content
+        inside = [s for s in embedded_kinds if c0 <= s < c1]
+        confidence = _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved
         for words in _statements(sentence.words_of(a)):
             _read_speaker(
                 art,
@@ -127,24 +166,53 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
                 words,
                 sentence.orig,
                 dates[id(a)][0],
-                _ROLE_CONFIDENCE.get(a.speaker.role, 0.6) - 0.1 * a.speaker.resolved,
+                confidence,
                 denial_verb=bool(lx.DENIAL_VERB.match(a.verb)),
-                embedded=[k for s, k in embedded_kinds.items() if c0 <= s < c1],
+                embedded=[embedded_kinds[s] for s in inside],
             )
+        for s in inside:
+            # "7,000 more troops have arrived, contradicting claims that it was pulling back":
+            # an arrival, and a denial of the pull-back
+            if (body := refuted.pop(s, None)) is not None:
+                _refute(art, a.speaker, body, sentence.orig, dates[id(a)][0], confidence)
     if voice is _QUESTION:
         return  # a journalist's question asserts nothing
+    own = voice or (Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET)
+    for body in refuted.values():  # "Our analysis does not support Moscow's claim of a pullback"
+        _refute(art, own, body, sentence.orig, None, _ROLE_CONFIDENCE["outlet"])
     if voice is not None:
         for clause in sentence.unattributed_clauses():
             confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
             _read_speaker(art, voice, clause, clause, None, confidence)
         return
-    outlet = Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET
     for clause in sentence.unattributed_clauses():
         if lx.REPORTED_SPEECH_HEDGE.search(clause):
             continue
-        reading = read_content(clause, attributed=False, previous_force=art.last_force)
+        # "we have not seen evidence of ...": the author (a ministry's bulletin, an
+        # investigators' report) speaks for itself, so its words read as a speaker's
+        first_person = _FIRST_PERSON.search(clause) is not None and not re.search(r"[\"“]", clause)
+        reading = read_content(clause, attributed=first_person, previous_force=art.last_force)
         if reading is not None:
-            _emit(art, outlet, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+            _emit(art, own, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+
+
+def _refute(
+    art: _Article, sp: Speaker, body: Reading, quote: str, day: date | None, confidence: float
+) -> None:
+    """``sp`` denies a claim quoted in passing (``body``), unless the sentence already gave
+    that denial."""
+    quote = " ".join(quote.split())
+    for c, _ in art.claims[::-1]:
+        if c.quote != quote:
+            break
+        if c.kind is ClaimKind.DENIAL and c.denied_kind is body.kind and c.speaker == sp.canonical:
+            return
+    denial = Reading(
+        kind=ClaimKind.DENIAL, verbal=False, denied_kind=body.kind, direction=None,
+        quantity=None, unit=None, force=body.force, force_explicit=False,
+        places=body.places, region=None, band_km=None, trend=None, future=False,
+    )  # fmt: skip
+    _emit(art, sp, day, denial, quote, quote, confidence)
 
 
 def _statements(words: str) -> list[str]:
@@ -333,9 +401,18 @@ def extract_claims(
     (default: the built-in scenario's sites). Claims come in order of first appearance.
     """
     art = _Article(Discourse(published_on), outlet, source, site_names or DEFAULT_SITE_NAMES)
+    # the people a title names ("Remarks by President Biden ..."), which cleaning drops:
+    # whom a later "THE PRESIDENT:" or "he" may be
+    head = " ".join(text.lstrip()[:300].splitlines()[:3])
+    art.discourse.history.extend(
+        Speaker(m.entry.canonical, head[m.start : m.end], m.entry.role, m.entry.side)
+        for m in speaker_mentions(head)
+        if m.entry.role == "person"
+    )
+    transcript = sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
     voice: Speaker | None = None  # in a transcript, the speaker of the current turn
     for paragraph in clean_paragraphs(text):
-        turn, paragraph = _turn(paragraph)
+        turn, paragraph = _turn(paragraph, art.discourse.history, transcript)
         if turn is not None:
             voice = turn
             if turn is not _QUESTION:

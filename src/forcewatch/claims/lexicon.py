@@ -263,12 +263,21 @@ RECORDED = re.compile(
 _FALSE = (
     r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
     r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|misleading|wrong"
-    rf"|incorrect|inaccurate|{DISMISSIVE}|a\s+(?:ruse|bluff|deception|fiction))|(?:proved|proven"
+    rf"|incorrect|inaccurate|{DISMISSIVE}|a\s+(?:ruse|bluff|deception|fiction)|not\s+borne\s+out"
+    r"|not\s+supported|(?:at\s+odds|inconsistent)\s+with)|(?:proved|proven"
     r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
 )
 FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
+# "Our analysis does not support Moscow's claim of a pullback": a claim quoted in passing, refuted
+REFUTES = re.compile(
+    r"\b(?:(?:does|do|did)\s+not\s+(?:support|bear\s+out|match|square\s+with|back\s+up)"
+    r"|contradict(?:s|ed)?|belie(?:s|d)?|undermin(?:es|ed)|(?:is|are|was|were)\s+(?:at\s+odds"
+    r"|inconsistent)\s+with|(?:(?:found|find|see|saw|seen)\s+)?no\s+(?:evidence|sign|indication"
+    r"|proof|confirmation)\s+(?:of|for|to\s+(?:support|back\s+up|confirm)))\s*$",
+    I,
+)
 TREND_INCREASE = re.compile(
-    r"\b(?:more(?!\s+than)|additional|added|extra|further|another|new|newly|increas\w*|growing"
+    r"\b(?:more(?!\s+than)|additional|added|adding|extra|further|another|new|newly|increas\w*|growing"
     r"|grown|grew|doubled|tripled"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
     r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+|an\s+estimated\s+|estimated\s+)?"

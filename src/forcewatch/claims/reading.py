@@ -141,6 +141,13 @@ def _qualifier(before: str) -> QuantityQualifier:
     return QuantityQualifier(lx.QUALIFIERS[index][0])
 
 
+_AT_FIGURE = re.compile(
+    r"\b(?:at|(?:grow[ns]?|grew|ris(?:e[ns]?|ing)|rose|increased|climbed|jumped|swelled|fallen|fell"
+    r"|dropped|declined|shrunk|shrank|reached|brought|bringing|risen)\s+to)\s+$",
+    re.IGNORECASE,
+)
+
+
 def find_quantity(text: str) -> Quantity | None:
     """The first number of troops, vehicles, trains, ... in ``text`` ("7,000 more Russian
     troops", "as many as 150,000", "roughly 50 battalion tactical groups", "up to 7,000" after
@@ -167,7 +174,8 @@ def find_quantity(text: str) -> Quantity | None:
             qualifier = QuantityQualifier.MORE_THAN  # "100,000-plus troops"
         if re.search(r"\bbetween\s+[\d,.]+\s+(?:and|to)\s+$", before):
             qualifier = QuantityQualifier.UP_TO  # "between 169,000 and 190,000": at most the latter
-        at_figure = re.search(r"\bat\s+$", before) is not None  # "put the force at 127,000"
+        # "put the force at 127,000", "has grown to 87": the unit was named before
+        at_figure = _AT_FIGURE.search(before) is not None
         if unit is None and (qualifier is not QuantityQualifier.EXACT or range_end or at_figure):
             earlier = list(lx.ANY_UNIT.finditer(before))
             if earlier:
@@ -305,6 +313,13 @@ def _band(text: str) -> tuple[float, float] | None:
     return round(far, 1), round(far, 1)
 
 
+_STILL_GROWING = re.compile(
+    r"still\s+(?:\w+\s+)?(?:adding|arriving|massing|building|sending|deploying|increasing|growing"
+    r"|bringing|pouring|moving\s+(?:in|closer|toward|towards|up))\b",
+    re.IGNORECASE,
+)
+
+
 def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Change | None:
     if kind in (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL, ClaimKind.EXERCISE_END):
         return None
@@ -314,8 +329,9 @@ def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Chan
         year = re.fullmatch(r"(?:19|20)\d\d", earlier.group("num")) is not None
         if not year and before != quantity.value:  # "190,000, compared with about 100,000"
             return Change.INCREASE if quantity.value > before else Change.DECREASE
-    if lx.TREND_NONE.search(text):
-        return Change.NONE
+    for m in lx.TREND_NONE.finditer(text):
+        if not _STILL_GROWING.match(text, m.start()):  # "still adding troops" is a build-up
+            return Change.NONE
     for m in lx.TREND_INCREASE.finditer(text):
         noun_after = lx.MILITARY_NOUN.search(text[m.end() : m.end() + 40])
         noun_before = (
@@ -434,6 +450,13 @@ def read_content(
         return None
     if denied is ClaimKind.COUNT:
         denied = ClaimKind.BUILD_UP
+    if denied is ClaimKind.MOVEMENT:
+        # "no units moving away from the border": a withdrawal denied; "toward": a build-up
+        away, toward = lx.AWAY.search(text), lx.TOWARD.search(text) or lx.TOWARD_ACROSS.search(text)
+        if away is not None and (toward is None or away.start() < toward.start()):
+            denied = ClaimKind.WITHDRAWAL
+        elif toward is not None:
+            denied = ClaimKind.BUILD_UP
     anchor = chosen.start if chosen else 0
     verbal_anchor = bool(chosen and chosen.verbal)
     force, explicit = _force(

@@ -110,7 +110,12 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         r"(?:Dmitry\s+)?Polyanskiy",
         r"(?:Dmitry\s+)?Polyansky",
     ),
-    _p("Vasily Nebenzya, Russian UN Ambassador", "russia", "person", r"(?:Vasily\s+)?Nebenzya"),
+    _p(
+        "Vasily Nebenzya, Russian UN Ambassador",
+        "russia",
+        "person",
+        r"(?:Vasily\s+|Vassily\s+)?Nebenz[yi]a",
+    ),
     _p(
         "Sergei Ryabkov, Russian Deputy Foreign Minister",
         "russia",
@@ -245,6 +250,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"(?:administration\s+|defen[cs]e\s+|military\s+|government\s+)?officials?",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?(?:Biden\s+)?administration\s+officials?",
         r"(?:an?\s+|one\s+)?(?:senior\s+)?(?:White\s+House|Pentagon)\s+officials?",
+        rf"{_US}\s+and\s+(?:Ukrainian|British|European|allied|Western)\s+officials",
         r"officials?\s+in\s+Washington",
     ),
     _p(
@@ -280,7 +286,13 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         r"(?:an?\s+|one\s+)?(?:senior\s+)?(?:NATO|allied|Western)\s+(?:military\s+|intelligence\s+)?"
         r"officials?",
     ),
-    _p("NATO", "nato", "body", r"(?-i:NATO)", r"the\s+(?:Western\s+)?alliance"),
+    _p(
+        "NATO",
+        "nato",
+        "body",
+        r"(?-i:NATO|Nato)(?:\s+(?:defen[cs]e|foreign)\s+ministers)?",
+        r"the\s+(?:Western\s+)?alliance",
+    ),
     _p(
         "Western governments",
         "nato",
