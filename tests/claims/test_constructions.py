@@ -1231,3 +1231,67 @@ def test_they_after_the_drills_is_the_drills() -> None:
     assert [(c.kind, c.denied_kind, c.stated_on) for c in minsk] == [
         (ClaimKind.DENIAL, ClaimKind.EXERCISE_END, date(2022, 2, 14))
     ]
+
+
+def test_continuing_its_build_up_is_a_build_up() -> None:
+    claims = _claims(
+        "Russia said on Wednesday it was pulling more troops back from near Ukraine, but NATO "
+        "said Moscow appeared to be continuing its military build-up."
+    )
+    # NATO's words gave nothing: a nominal build-up needed a number, a place or a force
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL),
+        ("NATO", ClaimKind.BUILD_UP),
+    ]
+
+
+def test_the_reported_withdrawal_is_not_the_speakers_own_claim() -> None:
+    claims = _claims(
+        "German Chancellor Olaf Scholz said on Wednesday that the reported withdrawal of some "
+        "Russian troops was a good sign, but that it still had to be verified."
+    )
+    assert claims == []  # was Scholz claiming a withdrawal
+
+
+def test_a_claim_contradicted_by_what_we_see() -> None:
+    claim = _only("The claim of a pullback is contradicted by everything we can see.")
+    assert (claim.speaker, claim.kind, claim.denied_kind) == (
+        "Example Wire",
+        ClaimKind.DENIAL,
+        ClaimKind.WITHDRAWAL,
+    )  # was no claim
+
+
+def test_two_counts_in_one_sentence_and_numbers_with_spaces_and_k() -> None:
+    claims = _claims(
+        "Tens of thousands of Russian troops remain near the border, Ukraine's border guard "
+        "service said. The service counted 7 000 additional soldiers in the Bryansk region over "
+        "the weekend, and said nearly 100k troops were now within 50 km of the frontier."
+    )
+    # were one count: both statements had the sentence's id and the second was dropped;
+    # "7 000" was 0 or 7, and "counted" attributed nothing
+    counted = [(c.quantity, c.places, c.band_km) for c in claims if c.quantity]
+    assert counted == [(7000, ("Bryansk",), None), (100000, ("border",), (0.0, 50.0))]
+    assert {c.speaker for c in claims} == {"Ukraine's border guard service"}
+
+
+def test_a_foreign_army_speaks_and_its_it_is_not_russia() -> None:
+    claim = _only(
+        "The Lithuanian army said it had observed an increase in Russian military activity "
+        "close to its border."
+    )
+    assert claim.speaker == "Lithuanian army"  # was "Russian government", through "it"
+    assert claim.kind is ClaimKind.BUILD_UP
+
+
+def test_footage_the_ministry_said_showed_units_leaving_a_peninsula() -> None:
+    claims = _claims(
+        "NATO said Moscow was continuing its build-up. The defence ministry released footage "
+        "it said showed tanks and self-propelled artillery units leaving the Crimean peninsula."
+    )
+    # "it" was NATO, the latest body named; "leaving the Crimean peninsula" was no trigger
+    assert [(c.speaker, c.kind, c.places) for c in claims][-1] == (
+        "Russian Ministry of Defence",
+        ClaimKind.WITHDRAWAL,
+        ("Crimea",),
+    )

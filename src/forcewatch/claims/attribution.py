@@ -100,6 +100,7 @@ _ROLE_WORD = (
     r"|ministry|government|agency|observers|officers?|commanders?|minister|secretary|general"
     r"|ambassador|envoy|adviser|advisor|director|leader|president|chancellor"
     r"|(?:intelligence|press|security|border(?:\s+guard)?)\s+service|border\s+guards?|directorate"
+    r"|army|navy|military|armed\s+forces"
     r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers|channels|media|monitors"
     r"|bloggers|activists"
 )
@@ -454,6 +455,9 @@ class Sentence:
         for rx in (_ANAPHOR, _PRONOUN):
             if (m := rx.search(core)) is not None:
                 word = m.group("w") or m.group("one")
+                subject = self._ministry_subject() if word.lower() == "it" else None
+                if subject is not None and subject[0] < m.start():
+                    return m.start(), subject[1]  # "The ministry released footage it said ..."
                 if word.lower() in ("report", "statement") or verb.lower() != "read":
                     ref = _resolve(
                         word, self._history_before(m.start()), self._local_states(m.start())
@@ -905,6 +909,15 @@ class Sentence:
 
     _MINISTRY_SUBJECT = re.compile(r"(?:the\s+)?(?:defen[cs]e\s+)?ministry\b", re.IGNORECASE)
 
+    def _ministry_subject(self) -> tuple[int, Speaker] | None:
+        """A ministry heading the sentence ("The defence ministry released ..."), resolved."""
+        lead = self._LEAD.match(self.text)
+        at = lead.end() if lead else 0
+        if not self._MINISTRY_SUBJECT.match(self.text, at):
+            return None
+        ministry = _resolve("ministry", self.discourse.history, self._local_states(at))
+        return None if ministry is None else (at, ministry)
+
     def remember(self) -> None:
         """Add this sentence's speakers to the discourse (for later pronouns), in order: those
         it names, those its attributions reached through "he" or "the ministry", and a
@@ -912,12 +925,9 @@ class Sentence:
         named = [(s, sp) for s, _, sp in self.mentions if sp.role != "imagery"]
         live = self.live()
         named += [(a.left, a.speaker) for a in live if a.speaker.role != "imagery"]
-        lead = self._LEAD.match(self.text)
-        at = lead.end() if lead else 0
-        if self._MINISTRY_SUBJECT.match(self.text, at) and not any(s == at for s, _ in named):
-            ministry = _resolve("ministry", self.discourse.history, self._local_states(at))
-            if ministry is not None:
-                named.append((at, ministry))
+        subject = self._ministry_subject()
+        if subject is not None and not any(s == subject[0] for s, _ in named):
+            named.append(subject)
         for _, sp in sorted(named, key=lambda t: t[0]):
             self.discourse.history.append(sp)
         for a in live:

@@ -308,6 +308,11 @@ def _emit(
         quote=" ".join(quote.split()),
         confidence=round(min(0.95, max(0.05, confidence)), 2),
     )
+    if any(c.id == claim.id and _distinct(c, claim) for c, _ in art.claims):
+        # two statements of one sentence ("counted 7,000 ..., and said nearly 100,000 ..."):
+        # the quote is the same, the words are not
+        other = claim_id(name, stated_on, reading.kind, f"{claim.quote}\x00{words}")
+        claim = claim.model_copy(update={"id": other})
     art.claims.append((claim, day is not None or remembered is not None))
     if claim.kind is not ClaimKind.DENIAL:
         art.last_force = claim.force
@@ -345,6 +350,14 @@ def _sites(content: str, site_names: Iterable[str]) -> tuple[str, ...]:
         if any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", content) for a in aliases):
             found.append(name)
     return tuple(found)
+
+
+def _distinct(a: Claim, b: Claim) -> bool:
+    """Two claims of one kind from one sentence that state different facts: different numbers,
+    or different places (else the second adds nothing and keeps the first's id)."""
+    pa, pb = set(a.places) - {"border"}, set(b.places) - {"border"}
+    numbers = a.quantity is not None and b.quantity is not None and a.quantity != b.quantity
+    return numbers or bool(pa and pb and pa != pb)
 
 
 def _restates(a: Claim, b: Claim) -> bool:

@@ -36,6 +36,7 @@ SAY_VERBS = (
     r"|wrote|writes|stated|added|adds|adding|noted|notes|noting|revealed|reveals|estimated"
     r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
+    r"|counted|recorded"
     r"|informed|informs|promised|promises|pledged|vowed"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
     rf"|call(?:ed|s)(?=[^.;]{{0,100}}?\b(?:{DISMISSIVE})\b)"
@@ -99,8 +100,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:no|not\s+a\s+single|none\s+of\s+the)\s+{_W}{{0,3}}?(?:soldiers?|troops?|units?"
          r"|servicem[ae]n)\s+(?:\w+\s+){0,5}?(?:remain|stay)\w*"),
         (ClaimKind.WITHDRAWAL, True,
-         r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:border|crimea|belarus"
-         r"|area|region|exercise|training\s+grounds?|country|republic|territory)\b"),
+         r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:(?-i:[A-Z][\w-]+)\s+)?"
+         r"(?:border|crimea|belarus|area|region|exercise|training\s+grounds?|country|republic"
+         r"|territory|peninsula)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "units that had been there have now departed"
          r"\b(?:ha(?:ve|s|d))\s+(?:now\s+|since\s+|already\s+|recently\s+|also\s+)*"
          r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"),
@@ -264,7 +266,8 @@ _FALSE = (
     r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
     r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|misleading|wrong"
     rf"|incorrect|inaccurate|{DISMISSIVE}|a\s+(?:ruse|bluff|deception|fiction)|not\s+borne\s+out"
-    r"|not\s+supported|(?:at\s+odds|inconsistent)\s+with)|(?:proved|proven"
+    r"|not\s+supported|(?:at\s+odds|inconsistent)\s+with|(?:contradicted|belied|undermined"
+    r"|refuted|disproved|disproven)\s+by)|(?:proved|proven"
     r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
 )
 FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
@@ -398,7 +401,8 @@ NUMBER_WORDS.update(
     }
 )
 NUMBER = re.compile(
-    r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
+    r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])"
+    r"|\d+(?:\.\d+)?|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     + r")(?:\s*(?P<mult>million|thousand|hundred|k)\b)?(?P<strong>-strong)?(?P<plus>-plus|\+)?"
     r"(?![\w-])",

@@ -127,7 +127,9 @@ def _best(triggers: Sequence[Trigger]) -> Trigger | None:
 def _number(text: str, mult: str | None) -> float:
     word = text.lower()
     value = (
-        float(lx.NUMBER_WORDS[word]) if word in lx.NUMBER_WORDS else float(text.replace(",", ""))
+        float(lx.NUMBER_WORDS[word])
+        if word in lx.NUMBER_WORDS
+        else float(re.sub(r"[,\s\u00a0\u202f]", "", text))
     )
     factor = {"million": 1e6, "thousand": 1e3, "hundred": 1e2, "k": 1e3}
     return value * factor.get((mult or "").lower(), 1.0)
@@ -313,6 +315,23 @@ def _band(text: str) -> tuple[float, float] | None:
     return round(far, 1), round(far, 1)
 
 
+_HEDGED = re.compile(
+    r"\b(?:reported|announced|claimed|alleged|purported|promised|declared|so-called|supposed"
+    r"|touted|publici[sz]ed|much-publici[sz]ed|advertised|proclaimed)\s+(?:partial\s+|troop\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _hedged(text: str, t: Trigger) -> bool:
+    """A nominal trigger that names someone else's claim: "the reported withdrawal"."""
+    return not t.verbal and _HEDGED.search(text[max(0, t.start - 40) : t.start]) is not None
+
+
+_GOING_ON = re.compile(
+    r"\b(?:continu\w*|keep(?:s|ing)?\s+up|press(?:es|ing)?\s+(?:ahead|on)\s+with|step(?:s|ped"
+    r"|ping)?\s+up|ramp(?:s|ed|ing)?\s+up)\s+(?:with\s+)?(?:its|their|the|a)?\s*(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _STILL_GROWING = re.compile(
     r"still\s+(?:\w+\s+)?(?:adding|arriving|massing|building|sending|deploying|increasing|growing"
     r"|bringing|pouring|moving\s+(?:in|closer|toward|towards|up))\b",
@@ -431,7 +450,7 @@ def read_content(
         return None
     elif reassured:
         kind, chosen = ClaimKind.DENIAL, None
-    elif (chosen := _best(positive)) is not None and military:
+    elif (chosen := _best([t for t in positive if not _hedged(text, t)])) is not None and military:
         kind = chosen.kind
     elif (negated := _best([t for t in triggers if t.negated])) is not None:
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
@@ -470,7 +489,11 @@ def read_content(
             text[chosen.end :],
             re.IGNORECASE,
         )
-        if needs_military and not (explicit or quantity or places or band or observed or of_forces):
+        # "Moscow appeared to be continuing its military build-up": the build-up goes on
+        going_on = _GOING_ON.search(text[: chosen.start]) is not None
+        if needs_military and not (
+            explicit or quantity or places or band or observed or of_forces or going_on
+        ):
             return None
     direction = _direction(text, kind)
     if kind is ClaimKind.MOVEMENT and direction is None and lx.INTO_PLACE.search(text):
