@@ -1295,3 +1295,14 @@ def test_footage_the_ministry_said_showed_units_leaving_a_peninsula() -> None:
         ClaimKind.WITHDRAWAL,
         ("Crimea",),
     )
+
+
+def test_still_seeing_forces_moving_toward_the_border_expects_an_increase() -> None:
+    claim = _only("Washington said it was still seeing Russian forces moving toward the border.")
+    # "still" gave the trend "none", which overrode the movement's increase
+    assert (claim.kind, claim.direction, claim.trend) == (
+        ClaimKind.MOVEMENT,
+        Direction.TOWARD,
+        None,
+    )
+    assert claim.expected_change() is Change.INCREASE

@@ -349,6 +349,8 @@ def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Chan
         if not year and before != quantity.value:  # "190,000, compared with about 100,000"
             return Change.INCREASE if quantity.value > before else Change.DECREASE
     for m in lx.TREND_NONE.finditer(text):
+        if kind is ClaimKind.MOVEMENT:
+            break  # "still seeing forces moving toward the border": a movement all the same
         if not _STILL_GROWING.match(text, m.start()):  # "still adding troops" is a build-up
             return Change.NONE
     for m in lx.TREND_INCREASE.finditer(text):
