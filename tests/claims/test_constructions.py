@@ -1306,3 +1306,36 @@ def test_still_seeing_forces_moving_toward_the_border_expects_an_increase() -> N
         None,
     )
     assert claim.expected_change() is Change.INCREASE
+
+
+def test_a_schedule_gives_the_end_and_the_return_after_it() -> None:
+    claims = _claims(
+        "The Union Resolve 2022 exercises will be held from 10 to 20 February at five training "
+        "grounds, Belarus's defence ministry said on Wednesday. After they end, all Russian "
+        "troops will return home, it added."
+    )
+    # the schedule gave no claim, and the return was dated from the day it was said
+    assert [(c.kind, c.window_end) for c in claims] == [
+        (ClaimKind.EXERCISE_END, date(2022, 2, 20)),
+        (ClaimKind.WITHDRAWAL, date(2022, 2, 28)),
+    ]
+    assert claims[1].window_start == date(2022, 2, 20)
+
+
+def test_the_base_is_the_place_named_before_and_an_analyst_of_a_firm() -> None:
+    claims = _claims(
+        "Russian forces near Yelnya have grown sharply in the last month, according to new "
+        "satellite images. Imagery from January 19 shows more than 500 armoured vehicles at the "
+        "base, compared with roughly 300 in early December."
+    )
+    assert [(c.quantity, c.sites) for c in claims] == [(None, ("Yelnya",)), (500, ("Yelnya",))]
+    klimovo = _claims(
+        "Konrad Muzyka of Rochan said the deployment of helicopters so close to the border was "
+        '"a worrying sign". He added that the units at Klimovo had not moved since their '
+        "arrival."
+    )
+    # the first was Rochan's, the second a denial of their arrival
+    assert [(c.speaker, c.kind, c.trend) for c in klimovo] == [
+        ("Konrad Muzyka, Rochan Consulting", ClaimKind.DEPLOYMENT, None),
+        ("Konrad Muzyka, Rochan Consulting", ClaimKind.COUNT, Change.NONE),
+    ]

@@ -204,7 +204,9 @@ def test_relative_dates_in_own_fixture() -> None:
     assert kuleba.stated_on == date(2022, 2, 9) and kuleba.denied_kind is ClaimKind.WITHDRAWAL
     kremlin = _one(claims, speaker="kremlin", kinds=["withdrawal"])
     assert kremlin.direction is Direction.AWAY
-    assert (kremlin.window_start, kremlin.window_end) == (date(2022, 2, 10), date(2022, 2, 18))
+    # "once the exercises are over": after the end the article gave (February 20), not from the
+    # day it was said (the window was 10-18 February before the seventh session)
+    assert (kremlin.window_start, kremlin.window_end) == (date(2022, 2, 20), date(2022, 2, 28))
 
 
 def test_uk_spelling_extension_and_according_to() -> None:

@@ -448,6 +448,11 @@ class Sentence:
                     return None
                 if sp.role == "imagery":
                     sp = self._imagery_source(sp, e)
+                for s2, e2, person in self.mentions:  # "Konrad Muzyka of Rochan said": Muzyka
+                    if person.role == "person" and re.fullmatch(
+                        r"\s+(?:of|at|from)\s+(?:the\s+)?", self.text[e2:s]
+                    ):
+                        return s2, person
                 return s, sp
             break
         # "The official, who spoke on condition of anonymity, said": the official

@@ -58,6 +58,12 @@ _FIRST_PERSON = re.compile(
     r"|observers|monitors))\s",
     re.IGNORECASE,
 )
+# a place named before: "at the base", "the camp has grown"
+_THE_PLACE = re.compile(
+    r"\b(?:the|this|that)\s+(?:(?:air|military|army)\s+)?(?:base|camp|airfield|airbase|site"
+    r"|garrison|training\s+ground|field\s+camp|depot|facility|range)\b",
+    re.IGNORECASE,
+)
 # "said X and that Y": two statements, read one by one
 _PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
 
@@ -276,6 +282,11 @@ def _emit(
     remembered = art.dated.get(name) if sp.role in _REMEMBERED_ROLES else None
     stated_on = day or remembered or art.published_on
     start, end = _window(reading, words, stated_on, art.published_on)
+    if reading.kind is ClaimKind.WITHDRAWAL and _AFTER_END.search(words):
+        # "After they end, all Russian troops will return home": after the end the article gave
+        ends = [c for c, _ in art.claims if c.kind is ClaimKind.EXERCISE_END]
+        if ends and window_cues(words, art.published_on).end is None:
+            start, end = ends[-1].window_end, ends[-1].window_end + (end - start)
     q = reading.quantity
     confidence += (
         0.05 * (q is not None)
@@ -283,6 +294,13 @@ def _emit(
         + 0.05 * reading.force_explicit
         - 0.1 * (not reading.verbal and reading.kind is not ClaimKind.DENIAL)
     )
+    places, sites = reading.places, _sites(words, art.site_names)
+    if not (set(places) - {"border"}) and not sites and _THE_PLACE.search(words) and art.claims:
+        # "more than 500 armoured vehicles at the base": the place of the claim before
+        before = art.claims[-1][0]
+        if set(before.places) - {"border"} or before.sites:
+            places = tuple(dict.fromkeys((*before.places, *places)))
+            sites = before.sites
     claim = Claim(
         id=claim_id(name, stated_on, reading.kind, quote),
         speaker=name,
@@ -297,8 +315,8 @@ def _emit(
         unit=reading.unit,
         quantity_qualifier=q.qualifier if q else None,
         force=force or reading.force,
-        places=reading.places,
-        sites=_sites(words, art.site_names),
+        places=places,
+        sites=sites,
         region=reading.region,
         band_km=reading.band_km,
         window_start=start,

@@ -111,7 +111,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.EXERCISE_END, True,
          r"\b(?:exercises?|drills?|manoeuvres|maneuvers|war\s*games)\b[^.;]{0,90}?\b(?:end(?:s|ed"
          r"|ing)?\b|finish|conclud|complet|wrap(?:ped|ping)?\s+up|(?:will|would|to|set\s+to)\s+"
-         r"(?:run|last|continue)\s+(?:from|until|till|through|to)|(?:are|were|is|was)\s+over\b"
+         r"(?:run|last|continue|be\s+held|take\s+place)\s+(?:from|until|till|through|to)|(?:are|were|is|was)\s+over\b"
          r"|last(?:s|ing)?\s+(?:until|till|through))"),
         (ClaimKind.EXERCISE_END, True,
          rf"\b(?:complet|finish|conclud|end)\w*\s+{_W}{{0,3}}?(?:exercises?|drills?|manoeuvres"
@@ -199,6 +199,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.COUNT, True,  # a state: "tens of thousands of troops remain in Belarus"
          r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
+        (ClaimKind.COUNT, True,  # "the units at Klimovo had not moved since their arrival"
+         r"\b(?P<v>ha(?:ve|s|d)\s+not|haven't|hasn't|hadn't)\s+(?:moved|budged)\s+(?:since|from"
+         r"|out\s+of)\b"),
         (ClaimKind.COUNT, True,  # "Russian troops could stay 'as long as necessary'"
          r"\b(?:stay|remain)(?:s|ed|ing)?\s+[\"']?(?:as\s+long\s+as|indefinitely|for\s+now)\b"
          r"|\b(?:stay|remain)(?:s|ed|ing)?\s+(?:in\s+\w+\s+)?(?:beyond|after|past)\s+the\s+(?:\w+\s+)?"
@@ -295,7 +298,7 @@ EARLIER_FIGURE = re.compile(
     I,
 )
 TREND_NONE = re.compile(
-    r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|stay(?:s|ed|ing)?\s+(?:in\s+place|put"
+    r"\b(?:remain(?:s|ed|ing)?|still|continued\s+presence|not\s+(?:moved|budged)\s+since|stay(?:s|ed|ing)?\s+(?:in\s+place|put"
     r"|[\"']?as\s+long\s+as|indefinitely|beyond|past|in|on))\b",
     I,
 )
