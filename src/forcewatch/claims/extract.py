@@ -298,7 +298,7 @@ def _emit(
     if not (set(places) - {"border"}) and not sites and _THE_PLACE.search(words) and art.claims:
         # "more than 500 armoured vehicles at the base": the place of the claim before
         before = art.claims[-1][0]
-        if set(before.places) - {"border"} or before.sites:
+        if _named_places(before) or before.sites:
             places = tuple(dict.fromkeys((*before.places, *places)))
             sites = before.sites
     claim = Claim(
@@ -370,10 +370,15 @@ def _sites(content: str, site_names: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _named_places(c: Claim) -> set[str]:
+    """The places a claim names beyond "the border"."""
+    return set(c.places) - {"border"}
+
+
 def _distinct(a: Claim, b: Claim) -> bool:
     """Two claims of one kind from one sentence that state different facts: different numbers,
     or different places (else the second adds nothing and keeps the first's id)."""
-    pa, pb = set(a.places) - {"border"}, set(b.places) - {"border"}
+    pa, pb = _named_places(a), _named_places(b)
     numbers = a.quantity is not None and b.quantity is not None and a.quantity != b.quantity
     return numbers or bool(pa and pb and pa != pb)
 
@@ -382,7 +387,7 @@ def _restates(a: Claim, b: Claim) -> bool:
     """Whether ``b`` restates ``a``: the same speaker, kind, number, unit, direction and denied
     kind, and the same places where both name some (a bridge on the Pripyat and a build-up in
     Belarus are two claims)."""
-    pa, pb = set(a.places) - {"border"}, set(b.places) - {"border"}
+    pa, pb = _named_places(a), _named_places(b)
     return (a.speaker, a.kind, a.quantity, a.unit, a.direction, a.denied_kind) == (
         b.speaker,
         b.kind,
