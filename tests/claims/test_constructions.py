@@ -1339,3 +1339,25 @@ def test_the_base_is_the_place_named_before_and_an_analyst_of_a_firm() -> None:
         ("Konrad Muzyka, Rochan Consulting", ClaimKind.DEPLOYMENT, None),
         ("Konrad Muzyka, Rochan Consulting", ClaimKind.COUNT, Change.NONE),
     ]
+
+
+def test_leaving_assembly_areas_for_combat_positions_is_no_withdrawal() -> None:
+    claim = _only(
+        "Defense Secretary Lloyd Austin said Sunday that some Russian units had left their "
+        "assembly areas and moved into combat positions."
+    )
+    assert claim.kind is not ClaimKind.WITHDRAWAL  # was a withdrawal ("had left")
+    assert claim.expected_change() is not Change.DECREASE
+
+
+def test_may_move_troops_on_its_own_territory_is_a_reassurance_and_joint_estimates() -> None:
+    claims = _claims(
+        "Russia has an estimated 100,000 troops near Ukraine's borders, according to US and "
+        "Ukrainian estimates. Moscow denies planning an invasion and says it can move troops on "
+        "its own territory as it pleases."
+    )
+    # the first was nobody's (the outlet's at best); the second also gave a movement
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("US government", ClaimKind.COUNT),
+        ("Russian government", ClaimKind.DENIAL),
+    ]

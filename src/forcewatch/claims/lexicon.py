@@ -105,7 +105,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|territory|peninsula)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "units that had been there have now departed"
          r"\b(?:ha(?:ve|s|d))\s+(?:now\s+|since\s+|already\s+|recently\s+|also\s+)*"
-         r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"),
+         r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"
+         # "had left their assembly areas and moved into combat positions": a move forward
+         r"(?![^.;]{0,60}?\band\s+(?:have\s+|had\s+)?(?:moved|headed|deployed|advanced|shifted"
+         r"|gone)\s+(?:in)?to(?:wards?)?\b)"),
         (ClaimKind.WITHDRAWAL, False,
          r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
         (ClaimKind.EXERCISE_END, True,

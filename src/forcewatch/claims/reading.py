@@ -436,7 +436,8 @@ def read_content(
     elif (
         (reassured := lx.REASSURANCE.search(text) is not None)
         and attributed
-        and all(re.search(r"\bto\s+$", text[: t.start]) for t in verbal)
+        # "free to move", "can move troops on its own territory": what it may do, not an event
+        and all(re.search(r"\b(?:to|can|could|may|might)\s+$", text[: t.start]) for t in verbal)
     ):
         kind, chosen = ClaimKind.DENIAL, None
     elif (chosen := _best(verbal)) is not None and military:

@@ -268,7 +268,8 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "state",
         r"(?:the\s+)?United\s+States",
         r"(?-i:the\s+US\b|the\s+U\.S\.)",
-        rf"{_US}\s+(?:estimates|assessments|figures)",
+        rf"{_US}\s+(?:and\s+(?:Ukrainian|British|allied|Western|NATO)\s+)?(?:intelligence\s+)?"
+        r"(?:estimates|assessments|figures)",
         r"(?-i:Washington)(?!\s+Post)",
     ),
     # NATO, UK, EU
