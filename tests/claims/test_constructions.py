@@ -1361,3 +1361,34 @@ def test_may_move_troops_on_its_own_territory_is_a_reassurance_and_joint_estimat
         ("US government", ClaimKind.COUNT),
         ("Russian government", ClaimKind.DENIAL),
     ]
+
+
+def test_a_retrospective_month_dates_the_claim_then() -> None:
+    claims = extract_claims(
+        "By November, officials in Washington estimated that Russia had moved about 90,000 "
+        "troops toward the Ukrainian border.",
+        date(2022, 3, 15),
+        "Example Magazine",
+    )
+    # was no claim at all: a paragraph opening with "By" was dropped as a byline
+    assert len(claims) == 1
+    # and it would have been tested in March 2022, the month the article appeared
+    assert (claims[0].window_start, claims[0].window_end) == (date(2021, 11, 1), date(2021, 11, 30))
+    assert _claims("By Jane Smith, defence correspondent") == []  # a byline all the same
+    end = _only("By the end of January, Russia had moved 100,000 troops to the border.")
+    assert end.quantity == 100000
+
+
+def test_a_ministry_statement_in_translation() -> None:
+    claims = extract_claims(
+        "The military echelons of the units of the Western Military District have begun moving to "
+        "the points of permanent deployment. At the same time, the ministry notes that the Armed "
+        "Forces of Ukraine have concentrated up to 125,000 servicemen in the Donbas area.",
+        PUBLISHED,
+        "Russian Ministry of Defence",
+    )
+    # were a movement without direction, and Russia's forces ("of Ukraine" read as a place)
+    assert [(c.kind, c.force) for c in claims] == [
+        (ClaimKind.WITHDRAWAL, Force.RUSSIA),
+        (ClaimKind.BUILD_UP, Force.UKRAINE),
+    ]

@@ -208,10 +208,10 @@ _START_CUE = re.compile(
 )
 
 
+_LONG_MONTHS = "|".join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))
 _PAST_PERIOD = re.compile(
-    r"\b(?:in|during|since|by)\s+(?:(?:early|late|mid-?)\s*)?(?:(?P<m>"
-    + "|".join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))
-    + r")\s+)?(?P<y>(?:19|20)\d\d)\b",
+    rf"\b(?:in|during|since|by)\s+(?:(?:early|late|mid-?)\s*)?(?:(?:(?P<m>{_LONG_MONTHS})\s+)?"
+    rf"(?P<y>(?:19|20)\d\d)\b|(?<!since\s)(?-i:(?P<bm>{_LONG_MONTHS.title()}))\b(?![\s.]*\d))",
     re.IGNORECASE,
 )
 _BETWEEN_AND = re.compile(r"\bbetween\s+[^.;]{3,20}?\s+and\s+$", re.IGNORECASE)
@@ -248,10 +248,16 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
         elif _START_CUE.search(before):
             start = d.day if start is None else start
     if start is None and end is None and (period := _PAST_PERIOD.search(text)) is not None:
-        # "In April 2021, Russia massed ...": a claim about that month (or year), not about now
-        year = int(period.group("y"))
-        if period.group("m"):
-            month = MONTHS[period.group("m").lower()]
+        # "In April 2021, Russia massed ...": a claim about that month (or year), not about now;
+        # "By November," in a March article: the last November before publication
+        bare = period.group("bm")
+        if bare:
+            month = MONTHS[bare.lower()]
+            year = published_on.year - (month >= published_on.month)
+        else:
+            year = int(period.group("y"))
+        if bare or period.group("m"):
+            month = MONTHS[(bare or period.group("m")).lower()]
             first = date(year, month, 1)
             last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
         else:

@@ -58,6 +58,8 @@ _FIRST_PERSON = re.compile(
     r"|observers|monitors))\s",
     re.IGNORECASE,
 )
+# a sentence that opens with a past period: "By November, officials estimated ..."
+_LEAD_PERIOD = re.compile(r"^\W*(?:In|By|During)\s+[^,\"]{3,30},")
 # a place named before: "at the base", "the camp has grown"
 _THE_PLACE = re.compile(
     r"\b(?:the|this|that)\s+(?:(?:air|military|army)\s+)?(?:base|camp|airfield|airbase|site"
@@ -282,6 +284,12 @@ def _emit(
     remembered = art.dated.get(name) if sp.role in _REMEMBERED_ROLES else None
     stated_on = day or remembered or art.published_on
     start, end = _window(reading, words, stated_on, art.published_on)
+    lead = _LEAD_PERIOD.match(quote)
+    if lead is not None and window_cues(words, art.published_on).start is None:
+        # "By November, officials in Washington estimated that ...": a claim about then
+        then = window_cues(lead.group(0), art.published_on)
+        if then.start is not None and then.end is not None:
+            start, end = then.start, then.end
     if reading.kind is ClaimKind.WITHDRAWAL and _AFTER_END.search(words):
         # "After they end, all Russian troops will return home": after the end the article gave
         ends = [c for c, _ in art.claims if c.kind is ClaimKind.EXERCISE_END]

@@ -91,7 +91,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:mov|head|go|went|sent|travel|transferr?|return)\w*\s+{_W}{{0,3}}?to\s+(?:their\s+"
          r"|its\s+)?(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations"
-         r"|stations)\b"),
+         r"|stations)\b"
+         # "have begun moving to the points of permanent deployment"
+         r"|\b(?:mov|head|go|went|sent|travel|transferr?)\w*\s+to\s+(?:the\s+|their\s+|its\s+)?"
+         r"(?:places?|points?|sites?)\s+of\s+(?:their\s+)?permanent\s+(?:deployment|basing)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "moving to their garrisons", "return troops to base"
          rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its)?\s*"
          r"(?:bases?|garrisons?|barracks)\b"),
@@ -562,7 +565,11 @@ LIST_HEADER = re.compile(
 )
 BYLINE = re.compile(
     r"\b(?:is|was)\s+an?\s+(?:staff\s+)?(?:writer|reporter|correspondent|editor)\b"
-    r"|\bworked\s+at\b.*\bas\s+an?\b|\b(?:reporting|writing)\s+by\b|^By\s+[A-Z]"
+    r"|\bworked\s+at\b.*\bas\s+an?\b|\b(?:reporting|writing)\s+by\b"
+    # "By Jane Smith, defence correspondent", not "By November, officials estimated ..."
+    r"|^By\s+(?-i:[A-Z])(?!(?:[a-z]+day|January|February|March|April|May|June|July|August"
+    r"|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|The"
+    r"|Then|Now|Early|Late|Mid)\b)[^.!?]{0,100}$"
     r"|\bcontributed\s+to\s+this\s+report\b",
     I,
 )

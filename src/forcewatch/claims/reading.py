@@ -236,7 +236,9 @@ def _force(
         head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
         for force, rx in lx.FORCE_SUBJECTS:
             subject = rx.search(head)
-            if subject and not lx.PREPOSITION_END.search(head[: subject.start()]):
+            before = head[: subject.start()] if subject else ""
+            # "the Armed Forces of Ukraine have concentrated": "of" names the owner, not a place
+            if subject and (not lx.PREPOSITION_END.search(before) or _FORCES_OF.search(before)):
                 candidates.append((0, force))
         pronoun = re.fullmatch(
             r"\W*(?:[\w,]+\s+){0,3}(?P<p>it|we|they)", head.strip(), re.IGNORECASE
@@ -262,6 +264,13 @@ def _force(
     if kind in OPERATIONAL_KINDS and lx.NATO_DESTINATION.search(text):
         return (previous if previous in (Force.US, Force.NATO) else Force.NATO), False
     return Force.RUSSIA, False
+
+
+_FORCES_OF = re.compile(
+    r"\b(?:armed\s+forces|army|military|troops|forces|navy|air\s+force|units|soldiers)\s+of\s+"
+    r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _state_before(text: str) -> Force | None:
