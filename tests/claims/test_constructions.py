@@ -1392,3 +1392,13 @@ def test_a_ministry_statement_in_translation() -> None:
         (ClaimKind.WITHDRAWAL, Force.RUSSIA),
         (ClaimKind.BUILD_UP, Force.UKRAINE),
     ]
+
+
+def test_a_long_paragraph_that_mentions_a_career_is_not_a_byline() -> None:
+    claims = _claims(
+        "John Kirby, who worked at the State Department as a spokesman before joining the "
+        "Pentagon, said on Tuesday that Russia had added another 7,000 troops along the border "
+        "in recent days, and that some of them had arrived as recently as Monday, contrary to "
+        "what Moscow had announced about a pullback."
+    )
+    assert claims and claims[0].quantity == 7000  # was dropped whole ("worked at ... as a")

@@ -90,8 +90,9 @@ def clean_paragraphs(text: str) -> list[str]:
         if in_list and not (is_prose and len(para) >= _PROSE_MIN_CHARS):
             continue
         in_list = False
-        clutter = len(para) <= lx.CLUTTER_MAX_CHARS and lx.CLUTTER_LINE.search(folded)
-        if is_prose and not clutter and not lx.BYLINE.search(folded):
+        short = len(para) <= lx.CLUTTER_MAX_CHARS  # a long paragraph is prose whatever it names
+        clutter = short and (lx.CLUTTER_LINE.search(folded) or lx.BYLINE.search(folded))
+        if is_prose and not clutter:
             out.append(para)
     return out
 
