@@ -1402,3 +1402,10 @@ def test_a_long_paragraph_that_mentions_a_career_is_not_a_byline() -> None:
         "what Moscow had announced about a pullback."
     )
     assert claims and claims[0].quantity == 7000  # was dropped whole ("worked at ... as a")
+
+
+def test_the_opposite_of_a_withdrawal_denies_it() -> None:
+    claim = _only('"We see the opposite of a withdrawal," the NATO official said.')
+    assert (claim.kind, claim.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)  # was none
+    instead = _only("Instead of a withdrawal, we see more troops arriving, a US official said.")
+    assert instead.kind is ClaimKind.ARRIVAL and instead.direction is None  # was "away"

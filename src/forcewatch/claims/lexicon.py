@@ -244,7 +244,10 @@ REASSURANCE = re.compile(
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
 CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
 NEGATOR = re.compile(
-    r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to|nothing|none|nobody)\b|n't\b", I
+    r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to|nothing|none|nobody"
+    r"|(?:the\s+)?(?:opposite|reverse|contrary)\s+of|instead\s+of|rather\s+than|far\s+from)\b"
+    r"|n't\b",
+    I,
 )
 WIDE_NEGATOR = re.compile(
     r"\b(?:no\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
@@ -341,7 +344,11 @@ AWAY = re.compile(
     r"(?:bases?|garrisons?|barracks)\b|\bwithdr[ae]w\w*",
     I,
 )
-DIRECTION_NEGATED = re.compile(r"(?:\bnot|\bthan(?:\s+\w+){0,2})\s*$", I)
+DIRECTION_NEGATED = re.compile(
+    r"(?:\bnot|\bthan(?:\s+\w+){0,2}|\b(?:opposite|reverse|contrary|instead)\s+of(?:\s+an?)?"
+    r"|\bfar\s+from)\s*$",
+    I,
+)
 
 # --- quantities and units --------------------------------------------------------------------
 UNITS: tuple[tuple[str, str], ...] = (
