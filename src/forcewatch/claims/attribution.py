@@ -352,8 +352,8 @@ class Sentence:
         rf"\bthe\s+(?P<adj>Russian|Belarusian|Kremlin|Moscow)\s+{_NOUN}\s+(?:that|of)\s+{_BODY}"
     )
     _UNOWNED = re.compile(
-        rf"\b(?:(?:make|made|making)\s+)?(?:claims?|assertions?|assurances?|reports?|announcements?"
-        r"|talk|suggestions?)\s+(?:about|of|that)\s+"
+        rf"\b(?:(?:make|made|making)\s+)?(?P<noun>claims?|assertions?|assurances?|reports?"
+        r"|announcements?|talk|suggestions?)\s+(?:about|of|that)\s+"
         rf"{_BODY}",
         re.IGNORECASE,
     )
@@ -398,9 +398,7 @@ class Sentence:
             if false is not None and false.start() < m.end() + 2:
                 # "reports of a return to barracks were not borne out": no owner, but refuted
                 self._add_embedded(None, m.start(), false.start(), self.text[at : false.start()])
-            elif re.match(
-                r"(?i)(?:(?:make|made|making)\s+)?(?:claim|assertion|assurance)", m.group(0)
-            ):
+            elif m.group("noun").lower().startswith(("claim", "assertion", "assurance")):
                 self._mask(m.start(), m.end())  # (reports and announcements stay: "reports
                 # that troops were moving were accurate" asserts the movement)
         for e in self.embedded:

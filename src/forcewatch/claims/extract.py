@@ -215,12 +215,17 @@ def _refute(
             break
         if c.kind is ClaimKind.DENIAL and c.denied_kind is body.kind and c.speaker == sp.canonical:
             return
-    denial = Reading(
-        kind=ClaimKind.DENIAL, verbal=False, denied_kind=body.kind, direction=None,
-        quantity=None, unit=None, force=body.force, force_explicit=False,
-        places=body.places, region=None, band_km=None, trend=None, future=False,
+    _emit(art, sp, day, _denial_of(body.kind, body.force, body.places), quote, quote, confidence)
+
+
+def _denial_of(kind: ClaimKind, force: Force, places: tuple[str, ...]) -> Reading:
+    """A denial of another claim of ``kind`` ("no sign of that", "does not support Moscow's
+    claim of a pullback"), about that claim's force and places."""
+    return Reading(
+        kind=ClaimKind.DENIAL, verbal=False, denied_kind=kind, direction=None, quantity=None,
+        unit=None, force=force, force_explicit=False, places=places, region=None, band_km=None,
+        trend=None, future=False,
     )  # fmt: skip
-    _emit(art, sp, day, denial, quote, quote, confidence)
 
 
 def _statements(words: str) -> list[str]:
@@ -259,11 +264,7 @@ def _read_speaker(
     if reading is None and _DENIES_THAT.search(words) and art.claims:
         before = art.claims[-1][0]
         if before.quote == " ".join(quote.split()) and before.kind is not ClaimKind.DENIAL:
-            reading = Reading(
-                kind=ClaimKind.DENIAL, verbal=False, denied_kind=before.kind, direction=None,
-                quantity=None, unit=None, force=before.force, force_explicit=False,
-                places=before.places, region=None, band_km=None, trend=None, future=False,
-            )  # fmt: skip
+            reading = _denial_of(before.kind, before.force, before.places)
     if reading is not None:
         _emit(art, sp, day, reading, words, quote, confidence)
 
@@ -285,15 +286,17 @@ def _emit(
     stated_on = day or remembered or art.published_on
     start, end = _window(reading, words, stated_on, art.published_on)
     lead = _LEAD_PERIOD.match(quote)
-    if lead is not None and window_cues(words, art.published_on).start is None:
+    after_end = reading.kind is ClaimKind.WITHDRAWAL and _AFTER_END.search(words) is not None
+    own = window_cues(words, art.published_on) if lead is not None or after_end else None
+    if lead is not None and own is not None and own.start is None:
         # "By November, officials in Washington estimated that ...": a claim about then
         then = window_cues(lead.group(0), art.published_on)
         if then.start is not None and then.end is not None:
             start, end = then.start, then.end
-    if reading.kind is ClaimKind.WITHDRAWAL and _AFTER_END.search(words):
+    if after_end and own is not None and own.end is None:
         # "After they end, all Russian troops will return home": after the end the article gave
         ends = [c for c, _ in art.claims if c.kind is ClaimKind.EXERCISE_END]
-        if ends and window_cues(words, art.published_on).end is None:
+        if ends:
             start, end = ends[-1].window_end, ends[-1].window_end + (end - start)
     q = reading.quantity
     confidence += (
