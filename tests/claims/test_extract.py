@@ -6,6 +6,7 @@ under tests/claims/fixtures/ were written for these tests.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from forcewatch.claims.extract import extract_claims
 from forcewatch.claims.model import Change, Claim, ClaimKind, Direction, Force, QuantityQualifier
 from forcewatch.claims.reading import find_quantity
 from forcewatch.claims.speakers import canonical_speaker
-from forcewatch.claims.text import clean_paragraphs, split_sentences
+from forcewatch.claims.text import clean_paragraphs, split_sentences, unwrap
 from tests.claims.scoring import Score, matches, score
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -74,6 +75,131 @@ def test_sentences_keep_quotations_and_abbreviations_whole() -> None:
         '"There is no pullback. It is the opposite," he said.',
         "Mr. Kirby agreed.",
     ]
+
+
+# Copied from a PDF report: wrapped at ~70 characters, a word split by a hyphen, footnote marks,
+# and a running foot between the two halves of a sentence.
+PDF_COPY = """RUSSIA'S POSTURE ON UKRAINE'S BORDERS                                    3
+
+Summary of Findings
+
+Satellite imagery reviewed for this report indicates that Russia has
+continued to deploy additional combat units to areas near the Ukrainian
+border, up from roughly 80 battalion tactical groups in late January.8
+The Russian Ministry of Defence announced on 15 February that units of
+the Southern and Western Military Districts had begun loading equip-
+ment onto trains to return to their permanent bases. We have found no
+
+                                                    CSIS | Page 4
+
+evidence of such a withdrawal; imagery from 16 February shows new field
+hospitals near Belgorod.9
+"""
+
+
+def test_hard_wrapped_text_is_read_as_whole_sentences() -> None:
+    paragraphs = clean_paragraphs(PDF_COPY)
+    assert len(paragraphs) == 1
+    sentences = split_sentences(paragraphs[0])
+    assert sentences[1] == (
+        "The Russian Ministry of Defence announced on 15 February that units of the Southern "
+        "and Western Military Districts had begun loading equipment onto trains to return to "
+        "their permanent bases."
+    )
+    assert sentences[0].endswith("in late January.")  # the footnote mark is gone
+    assert sentences[2].startswith("We have found no evidence of such a withdrawal;")
+    claims = extract_claims(PDF_COPY, date(2022, 2, 18), "CSIS")
+    moved = _one(claims, kinds=["withdrawal"], speaker="Russian Ministry of Defence")
+    assert moved.stated_on == date(2022, 2, 15)
+    denied = _one(claims, kinds=["denial"], speaker="CSIS")
+    assert denied.denied_kind == ClaimKind.WITHDRAWAL
+
+
+def test_wrapped_list_items_hang_and_paragraphs_on_one_line_stay() -> None:
+    brief = (
+        "Good morning. Here is what we are watching today.\n\n"
+        "* Russia's Ministry of Defence said on Tuesday that some units of the\n"
+        "  Western Military District had completed their drills and were\n"
+        "  returning to their garrisons.\n"
+        "* A senior US defence official told reporters that Russia now had\n"
+        "  more than 150,000 troops near Ukraine's borders, up from about\n"
+        "  100,000 in January.\n"
+    )
+    paragraphs = clean_paragraphs(brief)
+    assert len(paragraphs) == 3
+    assert paragraphs[1].endswith("Western Military District had completed their drills and "
+                                  "were returning to their garrisons.")  # fmt: skip
+    # a live blog: short headlines over paragraphs one per line are not a wrapped text
+    blog = "\n".join(
+        [
+            "9:40 a.m. ET, February 17, 2022",
+            "Ukraine says shelling hit a kindergarten in Donbas",
+            "Ukraine's armed forces said separatists had shelled the village of Stanytsia "
+            "Luhanska, damaging a kindergarten, and that Russian forces were still massing.",
+        ]
+        * 4
+    )
+    assert clean_paragraphs(blog)[0].startswith("Ukraine's armed forces said separatists")
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "expected"),
+    [
+        # a word split at the line end is rejoined; a compound keeps its hyphen
+        ("Units of the Western Military District had begun load-\ning equipment onto the\n"
+         "trains, a so-\ncalled pullback, as Russian-\nbacked forces stayed put.",
+         "Units of the Western Military District had begun loading equipment onto the trains, "
+         "a so-called pullback, as Russian-backed forces stayed put."),
+        # a "Name:" that only looks like a turn, after a line cut mid-sentence; a real turn
+        ("But US Secretary of State Antony Blinken told the UN Security\n"
+         'Council: "Russia is preparing to launch an attack in the coming days."\n'
+         "THOMAS-GREENFIELD: The troops are still there, and more are\n"
+         "arriving every day at the camps near the border with Ukraine.",
+         "But US Secretary of State Antony Blinken told the UN Security Council: \"Russia is "
+         "preparing to launch an attack in the coming days.\"\nTHOMAS-GREENFIELD: The troops are "
+         "still there, and more are arriving every day at the camps near the border with Ukraine."),
+        # a dash that goes on a sentence is not a list item; a line ending in "and" runs on
+        ("SHOCKING satellite images show hundreds of tanks massing just miles from Ukraine\n"
+         "- despite Vladimir Putin's promise to pull back, experts at CSIS and\n"
+         "Maxar said on Tuesday.",
+         "SHOCKING satellite images show hundreds of tanks massing just miles from Ukraine - "
+         "despite Vladimir Putin's promise to pull back, experts at CSIS and Maxar said on "
+         "Tuesday."),
+        # not a wrapped text (one line breaks), but "and" cannot end a sentence or a heading
+        ("Satellite imagery shows Russian forces gathered at several sites, including Klintsy and\n"
+         "Pogonovo.\nThe Pentagon said on Monday that more troops had arrived.",
+         "Satellite imagery shows Russian forces gathered at several sites, including Klintsy and "
+         "Pogonovo.\nThe Pentagon said on Monday that more troops had arrived."),
+    ],
+)  # fmt: skip
+def test_unwrap_joins_what_runs_on_and_keeps_what_starts(wrapped: str, expected: str) -> None:
+    assert unwrap(wrapped) == expected
+
+
+@pytest.mark.parametrize("width", [40, 72, 100])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wire-2022-02-10.txt",
+        "speakers-2021-12-08.txt",
+        "live-blog-2022-02-18.txt",
+        "uk-spelling-2022-02-21.txt",
+    ],
+)
+def test_a_fixture_wrapped_at_any_width_reads_as_the_original(name: str, width: int) -> None:
+    text = (FIXTURES / name).read_text()
+    wrapped = "\n\n".join(
+        "\n".join(textwrap.wrap(para, width)) for para in text.splitlines() if para.strip()
+    )
+    published = date.fromisoformat(name.rsplit(".", 1)[0][-10:])
+
+    def read(article: str) -> set[tuple[str, str, float | None, str | None]]:
+        claims = extract_claims(article, published, "Example News")
+        return {(c.speaker, c.kind.value, c.quantity, c.direction) for c in claims}
+
+    original = read(text)
+    assert len(original) >= 3
+    assert read(wrapped) == original
 
 
 # --- dates, quantities, speakers ------------------------------------------------------------

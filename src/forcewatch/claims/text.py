@@ -67,12 +67,124 @@ def embedded_posts(text: str) -> str:
     return "\n".join(lines)
 
 
+# Hard-wrapped text (copied from a PDF, an e-mail or a plain-text newsletter): one sentence runs
+# over several lines. A line "runs on" when it is nearly as long as the text's wrap width, or
+# the next line starts in lower case; paragraphs start after a blank line, at a bullet, a dash,
+# a "NAME:" turn or an indent.
+_WRAP_MIN_LINES = 2  # lines ending mid-sentence, followed by text, before a text counts as wrapped
+_WRAP_MIN_CHARS = 30  # shorter lines say nothing of the width
+_WRAP_MAX_WIDTH = 130  # wider lines are paragraphs (one per line), as pages give them
+_WRAP_FULL = 0.7  # a line at least this share of the wrap width was wrapped
+_WRAP_OVERLONG = 1.3  # in wrapped text, hardly any line is this much wider than the width
+_MID_SENTENCE = re.compile(r"[A-Za-z0-9,;\-]$")
+_LIST_START = re.compile(r"^(?:[-*\u2022\u2013\u2014]|\d{1,2}[.)/]\s)")
+# a "NAME:" turn or a "14:32" time starts a paragraph, unless the line before broke off
+# mid-sentence ("... told the Security" / "Council: ...")
+_TURN_START = re.compile(r"^(?:[A-Z][A-Za-z.' -]{0,40}:\s|\d{1,2}:\d{2}\b)")
+# a line that cannot end a heading or a sentence: it runs on even into a capital
+_DANGLING = re.compile(
+    r"(?:,|\b(?:and|or|but|of|the|a|an|to|in|at|on|from|with|by|for|near|including|that|than"
+    r"|as|its|their|his|her|said|says|told))$",
+    re.IGNORECASE,
+)
+# a word split at a line end: "with-" / "drawal" is "withdrawal"; a compound keeps its hyphen
+# ("Russian-" / "backed", "so-" / "called")
+_HYPHEN_SPLIT = re.compile(r"(?<![A-Za-z])(?P<head>[a-z]+)-$")
+_COMPOUND_HEAD = frozenset(
+    "so self well non anti pro ex co cross counter long short full large small high low mid "
+    "half all one two three four five six seven eight nine ten".split()
+)
+# page furniture between two halves of a sentence: "4", "Page 4 of 12", "CSIS | Page 4",
+# "RUSSIA'S POSTURE ON UKRAINE'S BORDERS      3"
+_PAGE_FURNITURE = re.compile(
+    r"^(?:(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?|.{0,80}?(?:\||\s{3,})\s*(?:page\s+)?\d{1,4}"
+    r"|(?:page\s+)?\d{1,4}\s*(?:\||\s{3,}).{0,80})$",
+    re.IGNORECASE,
+)
+# a footnote mark after a word and its full stop or comma: "in late January.8 The ministry"
+_FOOTNOTE = re.compile(r"(?<=[a-z)\"'][.,;:])\d{1,3}(?=\s|$)")
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when lines are paragraphs: most
+    long lines followed by another line end mid-sentence, and hardly any line is much longer
+    than the typical such line."""
+    inner = [
+        line
+        for line, nxt in zip(lines, lines[1:], strict=False)
+        if len(line) >= _WRAP_MIN_CHARS and nxt.strip()
+    ]
+    runs_on = sorted(len(line) for line in inner if _MID_SENTENCE.search(line))
+    if len(runs_on) < _WRAP_MIN_LINES or 2 * len(runs_on) < len(inner):
+        return None
+    width = runs_on[len(runs_on) // 2]
+    if width > _WRAP_MAX_WIDTH:
+        return None
+    # paragraphs on one line under short headlines (a live blog): not wrapped
+    long_lines = [len(line) for line in lines if len(line) >= _WRAP_MIN_CHARS]
+    overlong = sum(1 for n in long_lines if n > _WRAP_OVERLONG * width)
+    return width if overlong * 10 <= len(long_lines) else None
+
+
+def unwrap(text: str) -> str:
+    """Text with each paragraph on one line. A line whose sentence runs on into a next line
+    starting in lower case is joined to it, in any text. In a hard-wrapped text
+    (``_wrap_width``) a line nearly as long as the wrap width is joined to the next too, words
+    split by a hyphen at a line end are rejoined ("with-" / "drawal"), page numbers and running
+    heads between two halves of a sentence are dropped, and footnote marks after a full stop are
+    removed. A paragraph starts at a bullet, a dash, a "NAME:" turn, a timestamp or an indent."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    width = _wrap_width(lines)
+    full = _WRAP_FULL * width if width is not None else float("inf")
+    out: list[str] = []
+    last = ""  # the last physical line joined into out[-1]
+    listed = False  # out[-1] is a list item, whose lines may hang indented
+    i = 0
+    while i < len(lines):
+        line, stripped = lines[i], lines[i].strip()
+        if width is not None and not stripped and out and _MID_SENTENCE.search(last):
+            j = i  # a sentence cut by a page break: skip blank lines and page furniture
+            while j < len(lines) and (
+                not lines[j].strip() or _PAGE_FURNITURE.match(lines[j].strip())
+            ):
+                j += 1
+            if j < len(lines) and lines[j].strip()[:1].islower():
+                i, line, stripped = j, lines[j], lines[j].strip()
+        indented = len(line) - len(stripped) > len(last) - len(last.lstrip())
+        broke_off = _MID_SENTENCE.search(last) is not None
+        cut = broke_off and len(last) >= full  # a full line of a wrapped text, mid-sentence
+        dash = stripped[:1] in "-\u2013\u2014" and stripped[1:].lstrip()[:1].islower()
+        runs_on = (stripped[:1].islower() and (width is not None or broke_off)) or bool(
+            _DANGLING.search(last)
+        )
+        joins = (
+            bool(out and last.strip() and stripped)
+            and not (_LIST_START.match(stripped) and not (dash and cut))
+            and not (_TURN_START.match(stripped) and not cut)
+            and not (indented and stripped[:1].isupper() and not listed)
+            and (runs_on or len(last) >= full)
+        )
+        split = _HYPHEN_SPLIT.search(last)
+        if joins and last[-2:-1].isalpha() and last[-1] == "-" and stripped[:1].islower():
+            word = split is not None and split.group("head") not in _COMPOUND_HEAD
+            out[-1] = (out[-1][:-1] if word else out[-1]) + stripped
+        elif joins:
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(line)
+            listed = bool(_BULLET.match(stripped))
+        last = line
+        i += 1
+    joined = "\n".join(out)
+    return _FOOTNOTE.sub("", joined) if width is not None else joined
+
+
 def clean_paragraphs(text: str) -> list[str]:
     """Prose paragraphs of a scraped page, one per line, with clutter removed (embedded posts
     are first turned into attributed sentences, ``embedded_posts``)."""
     out: list[str] = []
     in_list = False
-    for line in embedded_posts(text).splitlines():
+    for line in embedded_posts(unwrap(text)).splitlines():
         para = " ".join(line.split())
         if not para:
             continue
