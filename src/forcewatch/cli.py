@@ -411,7 +411,8 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
 @claims_app.command("extract")
 def claims_extract(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Article files: text, or HTML pages as saved.")
+        list[Path] | None,
+        typer.Argument(help="Article files: text, HTML pages as saved, or PDF reports."),
     ] = None,
     published: Annotated[
         str | None,

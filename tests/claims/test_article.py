@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from forcewatch.claims.article import dateline, html_to_article, read_article, read_index
+from forcewatch.claims.extract import extract_claims
+from forcewatch.claims.model import ClaimKind
 from forcewatch.cli import app
 from forcewatch.errors import InputError
 
@@ -72,6 +76,98 @@ def test_a_binary_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     with pytest.raises(InputError, match="binary"):
         read_article(path)
+
+
+def _pdf(pages: list[list[str]], created: str = "D:20220218093000Z") -> bytes:
+    """A minimal PDF (Helvetica, one text line per entry) written by hand for these tests."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 "
+               b"/BaseFont /Helvetica >>", f"<< /CreationDate ({created}) >>".encode()]  # fmt: skip
+    kids = []
+    for lines in pages:
+        shown = " T* ".join(
+            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj"
+            for line in lines
+        )
+        stream = f"BT /F1 10 Tf 14 TL 50 750 Td {shown} ET".encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (len(objects))
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+HEAD = "CSIS Briefs | Russia's posture on Ukraine's borders"
+REPORT_PAGES = [
+    [
+        HEAD,
+        "Summary",
+        "The Russian Ministry of Defence announced on 15 February that units of",
+        "the Southern and Western Military Districts had begun loading equip-",
+        "ment onto trains to return to their permanent bases. We have found no",
+        "1",
+    ],
+    [
+        HEAD,
+        "evidence of such a withdrawal: imagery from 16 February shows new field",
+        "hospitals near Belgorod and more than 40 helicopters at Millerovo air base.",
+        "2",
+    ],
+    [HEAD, "Methods", "Imagery was provided by Maxar Technologies.", "3"],
+]
+# the running head and page number between two halves of a sentence are dropped
+
+
+def test_a_pdf_report_is_read_page_after_page_and_dated(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf(REPORT_PAGES))
+    article = read_article(path)
+    assert article.published_on == date(2022, 2, 18)  # its creation date: no dateline
+    claims = extract_claims(article.text, date(2022, 2, 18), "CSIS")
+    kinds = {(c.speaker, c.kind.value, c.denied_kind) for c in claims}
+    assert ("Russian Ministry of Defence", "withdrawal", None) in kinds
+    assert ("CSIS", "denial", ClaimKind.WITHDRAWAL) in kinds  # across the page break
+    assert any(c.quantity == 40 and c.unit == "helicopters" for c in claims)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (_pdf([[]]), "holds no text"),
+        (_pdf(REPORT_PAGES)[:200], "not a readable PDF"),
+        (b"%PDF-1.4\n" + b"\x00garbage" * 20, "not a readable PDF"),
+    ],
+)
+def test_unreadable_pdfs_are_refused_with_what_to_do(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_article(path)
+    # the command: one line, what to do, a non-zero exit code, no traceback
+    run = subprocess.run(
+        [sys.executable, "-c", "from forcewatch.cli import main; main()", "claims", "extract",
+         str(path), "--published", "2022-02-18"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode != 0
+    said = (run.stdout + run.stderr).strip()
+    assert message in said and "Traceback" not in said and len(said.splitlines()) == 1, said
 
 
 def test_an_index_reads_files_dates_and_outlets(tmp_path: Path) -> None:

@@ -1,17 +1,21 @@
 """Article files for claim extraction: plain text or saved HTML, their dates and outlets.
 
 ``read_article`` turns a file into prose text one paragraph per line (HTML pages lose their
-scripts, styles, navigation and markup) and recovers what the page says about itself: the
+scripts, styles, navigation and markup; PDF reports give the text of their pages, which
+extraction unwraps) and recovers what the page says about itself: the
 publication date (``article:published_time``, JSON-LD ``datePublished``, a ``<time datetime>``,
 or a dateline in the first lines of text such as "Updated 1012 GMT February 17, 2022") and the
-outlet (``og:site_name``). ``read_index`` reads an index of articles in the form of
+outlet (``og:site_name``); a PDF without a dateline is dated by its creation date.
+``read_index`` reads an index of articles in the form of
 ``../shared/data/articles/index.yaml`` (``file``, ``outlet``, ``published`` per entry).
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -161,12 +165,54 @@ def read_article(path: Path) -> Article:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    if raw.lstrip()[:5] == b"%PDF-":
+        return pdf_to_article(raw, path)
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{path} is a binary file, not article text or HTML")
+        raise InputError(f"{path} is a binary file, not article text, HTML or PDF")
     page = raw.decode("utf-8", errors="replace")
     if _LOOKS_HTML.match(page) or path.suffix.lower() in (".html", ".htm"):
         return html_to_article(page)
     return Article(page, dateline(page), None)
+
+
+_PDF_DATE = re.compile(r"^(?:D:)?(?P<y>(?:19|20)\d\d)(?P<m>\d\d)(?P<d>\d\d)")
+
+
+def pdf_to_article(raw: bytes, path: Path) -> Article:
+    """The text of a PDF's pages (a report as published), one page after another; dated by a
+    dateline in its first lines, else by the document's creation date. Encrypted, scanned and
+    broken files are refused with what to do instead."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair notes are not the user's
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(
+                f"{path} is an encrypted PDF: save an unencrypted copy, or paste its text into "
+                "a .txt file"
+            )
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata
+        created = str(meta.get("/CreationDate", "")) if meta is not None else ""
+    except InputError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(
+            f"{path} is not a readable PDF ({exc}); re-save it or paste its text"
+        ) from exc
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise InputError(
+            f"{path} holds no text (a scanned PDF?): run OCR on it first, or paste its text "
+            "into a .txt file"
+        )
+    published = dateline(text)
+    stamp = _PDF_DATE.match(created.strip())
+    if published is None and stamp is not None:
+        published = _iso_date(f"{stamp['y']}-{stamp['m']}-{stamp['d']}")
+    return Article(text, published, None)
 
 
 @dataclass(frozen=True)

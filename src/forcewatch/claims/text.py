@@ -8,6 +8,7 @@ are dropped. ``split_sentences`` keeps multi-sentence quotations whole.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from forcewatch.claims import lexicon as lx
 
@@ -101,6 +102,8 @@ _PAGE_FURNITURE = re.compile(
     r"|(?:page\s+)?\d{1,4}\s*(?:\||\s{3,}).{0,80})$",
     re.IGNORECASE,
 )
+_DIGITS = re.compile(r"\d+")
+_RUNNING_HEAD_MIN = 3  # pages a short line must come back on to be a running head or foot
 # a footnote mark after a word and its full stop or comma: "in late January.8 The ministry"
 _FOOTNOTE = re.compile(r"(?<=[a-z)\"'][.,;:])\d{1,3}(?=\s|$)")
 
@@ -136,17 +139,26 @@ def unwrap(text: str) -> str:
     lines = [line.rstrip() for line in text.splitlines()]
     width = _wrap_width(lines)
     full = _WRAP_FULL * width if width is not None else float("inf")
+    # running heads and feet: short lines that come back page after page
+    seen = Counter(_DIGITS.sub("#", line.strip()) for line in lines if len(line.strip()) <= 80)
+    heads = {
+        line
+        for line, n in seen.items()
+        if n >= _RUNNING_HEAD_MIN and _TERMINAL.search(line) is None
+    }
+
+    def furniture(line: str) -> bool:
+        return not line or bool(_PAGE_FURNITURE.match(line)) or _DIGITS.sub("#", line) in heads
+
     out: list[str] = []
     last = ""  # the last physical line joined into out[-1]
     listed = False  # out[-1] is a list item, whose lines may hang indented
     i = 0
     while i < len(lines):
         line, stripped = lines[i], lines[i].strip()
-        if width is not None and not stripped and out and _MID_SENTENCE.search(last):
+        if width is not None and out and _MID_SENTENCE.search(last) and furniture(stripped):
             j = i  # a sentence cut by a page break: skip blank lines and page furniture
-            while j < len(lines) and (
-                not lines[j].strip() or _PAGE_FURNITURE.match(lines[j].strip())
-            ):
+            while j < len(lines) and furniture(lines[j].strip()):
                 j += 1
             if j < len(lines) and lines[j].strip()[:1].islower():
                 i, line, stripped = j, lines[j], lines[j].strip()
@@ -159,6 +171,7 @@ def unwrap(text: str) -> str:
         )
         joins = (
             bool(out and last.strip() and stripped)
+            and not (width is not None and (furniture(stripped) or furniture(last.strip())))
             and not (_LIST_START.match(stripped) and not (dash and cut))
             and not (_TURN_START.match(stripped) and not cut)
             and not (indented and stripped[:1].isupper() and not listed)
