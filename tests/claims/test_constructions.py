@@ -1409,3 +1409,70 @@ def test_the_opposite_of_a_withdrawal_denies_it() -> None:
     assert (claim.kind, claim.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)  # was none
     instead = _only("Instead of a withdrawal, we see more troops arriving, a US official said.")
     assert instead.kind is ClaimKind.ARRIVAL and instead.direction is None  # was "away"
+
+
+# --- round 8: texts written by someone who never saw the extractor --------------------------
+
+
+def test_a_denial_denies_what_its_own_clause_names() -> None:
+    claim = _only(
+        "Russian officials have denied that any build-up is taking place, with the Kremlin "
+        "describing the movements as routine rotations inside Russian territory."
+    )
+    assert claim.denied_kind is ClaimKind.BUILD_UP  # was MOVEMENT, from the clause after it
+
+
+def test_our_count_is_the_author_speaking_and_expanding_camps_grow() -> None:
+    count = _only(
+        "Our own count, based on commercial imagery and railway tracking, places roughly 60 "
+        "battalion tactical groups within 300 km of the border."
+    )
+    assert (count.kind, count.quantity, count.speaker) == (ClaimKind.COUNT, 60, "Example Wire")
+    grown = _only("Imagery from 19 January shows tents and vehicle parks expanding near Klintsy.")
+    assert grown.kind is ClaimKind.BUILD_UP and grown.trend is Change.INCREASE  # was a count
+
+
+def test_short_names_of_ministries_in_posts() -> None:
+    speakers = [
+        _only(text).speaker
+        for text in (
+            "Belarus MoD announced that the Allied Resolve drills will continue.",
+            "RU MoD claims another tank unit has loaded onto trains and is returning to base.",
+            "Ukraine MoD said that Russian troops remained near the border.",
+        )
+    ]
+    assert speakers == [  # were "Belarus MoD" and no claim for the other two
+        "Belarusian Ministry of Defence",
+        "Russian Ministry of Defence",
+        "Ukrainian Ministry of Defence",
+    ]
+
+
+def test_a_thread_of_posts_pasted_as_text() -> None:
+    claims = _claims(
+        "THREAD: What we've seen in Belarus over the last 48 hours \U0001f9f5\n\n"
+        '1/8 Despite Moscow\'s "de-escalation" messaging, we see zero signs of units heading '
+        "home. #Russia #Ukraine\n\n"
+        "2/8 Imagery from Feb 14 shows at least 45 helicopters now parked at Zyabrovka "
+        "airfield \U0001f681 That's up from ~20 a week ago.\n\n"
+        "4/8 @DefenceU (Ukraine MoD) said this morning that not one Russian unit had actually "
+        "left the border zone \U0001f447\n"
+    )
+    # were: the first and last posts dropped (no full stop before the tags), "THREAD" a
+    # speaker, Moscow's scare-quoted word a withdrawal claimed by the author
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("Example Wire", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+        ("Satellite imagery (unattributed)", ClaimKind.DEPLOYMENT, None),
+        ("Ukrainian Ministry of Defence", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]
+    assert claims[1].quote.endswith("at Zyabrovka airfield.")  # the emoji ended the sentence
+
+
+def test_going_back_to_the_points_of_permanent_deployment() -> None:
+    for text in (
+        "The first military echelons will depart for the points of permanent deployment today.",
+        "The units will return by railway transport to the garrisons of permanent location.",
+        "The battalions will return by rail to the garrisons after the inspection.",
+    ):
+        claim = _only(text)
+        assert claim.kind is ClaimKind.WITHDRAWAL, text  # were none

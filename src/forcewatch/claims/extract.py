@@ -55,9 +55,13 @@ _DENIES_THAT = re.compile(
 _FIRST_PERSON = re.compile(
     r"(?:^|[,;:]\s*|\b(?:but|and|however|yet|so)\s+)(?:we|our\s+(?:[\w-]+\s+){0,2}?(?:analysis"
     r"|assessment|review|investigation|research|team|reporting|findings|data|imagery|sources?"
-    r"|observers|monitors))\s",
+    r"|observers|monitors|count|counts|tally|estimates?|tracking|observations|calculations))"
+    r"[\s,]",
     re.IGNORECASE,
 )
+# a word or two in quotation marks is a term held at arm's length, not a quotation:
+# 'Despite Moscow's "de-escalation" messaging, we see ...'
+_SCARE_QUOTES = re.compile(r"[\"“](?:[\w'-]+\s?){1,3}[\"”]")
 # a sentence that opens with a past period: "By November, officials estimated ..."
 _LEAD_PERIOD = re.compile(r"^\W*(?:In|By|During)\s+[^,\"]{3,30},")
 # a place named before: "at the base", "the camp has grown"
@@ -103,6 +107,7 @@ _HEADING_WORD = re.compile(
 _NOT_A_TURN = re.compile(
     r"^(?:BREAKING|UPDATE|UPDATED|LIVE|ANALYSIS|WATCH|READ|EXCLUSIVE|OPINION|NOTE|EDITOR'?S NOTE"
     r"|CORRECTION|PHOTOS?|VIDEO|WARNING|UPDATE \d+|ALSO READ|SEE ALSO|SOURCE|SOURCES|EDT|GMT|UTC"
+    r"|THREAD|BOTTOM LINE|TL;?DR|SUMMARY|KEY POINTS|CONTEXT|BACKGROUND"
     r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK)$"
 )
 _QUESTION = Speaker("question", "", "question", None)
@@ -198,7 +203,9 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
             continue
         # "we have not seen evidence of ...": the author (a ministry's bulletin, an
         # investigators' report) speaks for itself, so its words read as a speaker's
-        first_person = _FIRST_PERSON.search(clause) is not None and not re.search(r"[\"“]", clause)
+        first_person = _FIRST_PERSON.search(clause) is not None and not re.search(
+            r"[\"“]", _SCARE_QUOTES.sub("", clause)
+        )
         reading = read_content(clause, attributed=first_person, previous_force=art.last_force)
         if reading is not None:
             _emit(art, own, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])

@@ -93,11 +93,13 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|its\s+)?(?:home|permanent)\s+(?:deployment\s+)?(?:bases?|garrisons?|points|locations"
          r"|stations)\b"
          # "have begun moving to the points of permanent deployment"
-         r"|\b(?:mov|head|go|went|sent|travel|transferr?)\w*\s+to\s+(?:the\s+|their\s+|its\s+)?"
-         r"(?:places?|points?|sites?)\s+of\s+(?:their\s+)?permanent\s+(?:deployment|basing)\b"),
+         r"|\b(?:mov|head|go|went|sent|travel|transferr?|depart|leav|left|return|dispatch)\w*"
+         rf"\s+{_W}{{0,3}}?(?:to|for)\s+(?:the\s+|their\s+|its\s+)?"
+         r"(?:places?|points?|sites?|garrisons?|bases?)\s+of\s+(?:their\s+)?permanent"
+         r"\s+(?:deployment|basing|location|stationing|dislocation)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "moving to their garrisons", "return troops to base"
-         rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its)?\s*"
-         r"(?:bases?|garrisons?|barracks)\b"),
+         rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its|the)?\s*"
+         r"(?:home\s+|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
         (ClaimKind.WITHDRAWAL, True, r"\bde-?escalat(?:e|es|ed|ing)\b"),
         (ClaimKind.WITHDRAWAL, True,
          rf"\b(?:no|not\s+a\s+single|none\s+of\s+the)\s+{_W}{{0,3}}?(?:soldiers?|troops?|units?"
@@ -244,14 +246,14 @@ REASSURANCE = re.compile(
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
 CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
 NEGATOR = re.compile(
-    r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to|nothing|none|nobody"
+    r"\b(?:no|not|never|nor|without|neither|cannot|yet\s+to|nothing|none|nobody|zero"
     r"|(?:the\s+)?(?:opposite|reverse|contrary)\s+of|instead\s+of|rather\s+than|far\s+from)\b"
     r"|n't\b",
     I,
 )
 WIDE_NEGATOR = re.compile(
-    r"\b(?:no\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
-    r"|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
+    r"\b(?:(?:no|zero)\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
+    r"|not\s+(?:a\s+single|one)|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
     r"|not\s+(?:yet\s+)?verified|no\s+meaningful)\b",
     I,
 )
@@ -293,7 +295,7 @@ REFUTES = re.compile(
 )
 TREND_INCREASE = re.compile(
     r"\b(?:more(?!\s+than)|additional|added|adding|extra|further|another|new|newly|increas\w*|growing"
-    r"|grown|grew|doubled|tripled"
+    r"|grown|grew|doubled|tripled|expand(?:ed|ing|s)?|swell(?:ed|ing|s)?|swollen"
     r"|ramp\w*\s*'?\s*up|(?:previously|formerly)\s+(?:empty|vacant|unoccupied)"
     r"|up\s+from\s+(?:about\s+|around\s+|some\s+|roughly\s+|an\s+estimated\s+|estimated\s+)?"
     r"\d[\d,]*)\b",

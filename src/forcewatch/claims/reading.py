@@ -332,8 +332,14 @@ _HEDGED = re.compile(
 
 
 def _hedged(text: str, t: Trigger) -> bool:
-    """A nominal trigger that names someone else's claim: "the reported withdrawal"."""
-    return not t.verbal and _HEDGED.search(text[max(0, t.start - 40) : t.start]) is not None
+    """A nominal trigger that names someone else's claim: "the reported withdrawal", Moscow's
+    "de-escalation" (another's word or two in quotation marks)."""
+    if t.verbal:
+        return False
+    scare = re.search(r"\w'?s\s+[\"“]$", text[max(0, t.start - 30) : t.start]) and re.match(
+        r"(?:[\w'-]+\s?){0,2}[\"”]", text[t.end :]
+    )
+    return bool(scare) or _HEDGED.search(text[max(0, t.start - 40) : t.start]) is not None
 
 
 _GOING_ON = re.compile(
@@ -370,7 +376,7 @@ def _trend(text: str, kind: ClaimKind, quantity: Quantity | None = None) -> Chan
                 rf"{lx.MILITARY_NOUN.pattern}\s+$", text[: m.start()], re.IGNORECASE
             )
         )
-        changed = ("increas", "ramp", "up", "grow", "grew", "doubled", "tripled")
+        changed = ("increas", "ramp", "up", "grow", "grew", "doubled", "tripled", "expand", "swell")
         if noun_after or noun_before or m.group(0).lower().startswith(changed):
             return Change.INCREASE
     return None
@@ -383,6 +389,14 @@ def _increased_unit(text: str) -> str | None:
         if named is not None:
             return lx.unit_name(named.group(0))
     return None
+
+
+# a participial or adverbial clause that follows the denied one
+_CLAUSE_AFTER = re.compile(
+    r"(?:,|;|\s-)\s+(?:with|while|whereas|calling|describing|saying|adding|insisting|claiming"
+    r"|dismissing|branding|as)\s",
+    re.IGNORECASE,
+)
 
 
 def read_content(
@@ -440,7 +454,11 @@ def read_content(
         kind, denied = ClaimKind.DENIAL, embedded_kinds[0]
     elif denial_verb:
         kind = ClaimKind.DENIAL
-        best = _best(positive)
+        # what is denied is in the denied clause: "denied that any build-up is taking place,
+        # with the Kremlin describing the movements as routine" denies a build-up
+        cut = _CLAUSE_AFTER.search(text)
+        scoped = [t for t in positive if cut is None or t.start < cut.start()]
+        best = _best(scoped or positive)
         denied = best.kind if best else (embedded_kinds[0] if embedded_kinds else None)
     elif (
         (reassured := lx.REASSURANCE.search(text) is not None)

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 _A = "['\u2019]"  # apostrophe, straight or curly
 _US = r"(?-i:US|U\.S\.?|American)"
 _DEF = r"defen[cs]e"
-_RU = rf"(?:Russian|Russia{_A}s)"
-_BY = rf"(?:Belarusian|Belarussian|Belarus{_A}s?)"
-_UA = rf"(?:Ukrainian|Ukraine{_A}s)"
+# the country's name as an adjective too, and the short forms of posts: "Belarus MoD", "RU MoD"
+_RU = rf"(?:Russian|Russia(?:{_A}s)?|(?-i:RU|RF))"
+_BY = rf"(?:Belarusian|Belarussian|Belarus(?:{_A}s?)?)"
+_UA = rf"(?:Ukrainian|Ukraine(?:{_A}s)?|(?-i:UA))"
 _UK = rf"(?:British|Britain{_A}s|(?-i:UK|U\.K\.)(?:{_A}s)?)"
 
 

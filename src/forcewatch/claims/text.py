@@ -192,13 +192,40 @@ def unwrap(text: str) -> str:
     return _FOOTNOTE.sub("", joined) if width is not None else joined
 
 
+# social-media posts pasted as text: "3/8 " thread numbers, emoji, hashtags and handles at the
+# end, "@DefenceU (Ukraine MoD)" for the account's name
+_EMOJI = (
+    "\U0001f000-\U0001faff\u203c\u2049\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff"
+    "\ufe0f\u200d"
+)
+_THREAD_NUMBER = re.compile(r"^\(?\d{1,2}\s?/\s?\d{0,2}\)?\s+(?=\S)")
+_TRAILING_TAGS = re.compile(rf"(?:\s*(?:[#@]\w+|/end\b|[{_EMOJI}]))+\s*$", re.IGNORECASE)
+_EMOJI_STOP = re.compile(rf"(?<=[\w)%])\s*[{_EMOJI}]+\s+(?=[A-Z])")  # "near Gomel 🚁 That's up"
+_EMOJI_RUN = re.compile(rf"\s*[{_EMOJI}]+")
+_HANDLE_NAME = re.compile(r"@\w{1,30}\s*\(([^()]{2,60})\)")
+
+
+_POST_MIN_WORDS = 6  # a post this long is prose even when it ends without a full stop
+
+
+def _post_text(para: str) -> str:
+    """A paragraph without the trappings of a social-media post; a post of some length that
+    ended in emoji or hashtags, not a full stop, gets one."""
+    bare = _TRAILING_TAGS.sub("", _THREAD_NUMBER.sub("", para))
+    post = bare != para
+    bare = _HANDLE_NAME.sub(r"\1", _EMOJI_RUN.sub("", _EMOJI_STOP.sub(". ", bare)))
+    if post and len(bare.split()) >= _POST_MIN_WORDS and not _TERMINAL.search(fold(bare)):
+        bare += "."
+    return bare
+
+
 def clean_paragraphs(text: str) -> list[str]:
     """Prose paragraphs of a scraped page, one per line, with clutter removed (embedded posts
     are first turned into attributed sentences, ``embedded_posts``)."""
     out: list[str] = []
     in_list = False
     for line in embedded_posts(unwrap(text)).splitlines():
-        para = " ".join(line.split())
+        para = _post_text(" ".join(line.split()))
         if not para:
             continue
         folded = fold(para)
