@@ -1476,3 +1476,63 @@ def test_going_back_to_the_points_of_permanent_deployment() -> None:
     ):
         claim = _only(text)
         assert claim.kind is ClaimKind.WITHDRAWAL, text  # were none
+
+
+def test_what_the_main_clause_says_not_a_relative_clause() -> None:
+    claim = _only(
+        "He added that the servicemen of the Armed Forces of the Russian Federation who arrived "
+        "on the territory of the republic will remain at the Obuz-Lesnovsky training ground."
+    )
+    assert (claim.kind, claim.trend) == (ClaimKind.COUNT, Change.NONE)  # was an arrival
+
+
+def test_publications_that_do_not_correspond_to_reality() -> None:
+    claim = _only(
+        "The Belarusian defence ministry said the publications in a number of foreign mass media "
+        "about the transfer of additional contingents of up to 30,000 servicemen to the southern "
+        "regions of the republic do not correspond to reality."
+    )
+    # was a movement of 30,000 troops, claimed by the ministry
+    assert (claim.kind, claim.denied_kind) == (ClaimKind.DENIAL, ClaimKind.BUILD_UP)
+    assert claim.speaker == "Belarusian Ministry of Defence"
+
+
+def test_ministries_and_services_named_of_their_country() -> None:
+    speakers = [
+        _only(text).speaker
+        for text in (
+            "According to the Defence Intelligence of Ukraine, about 140,000 Russian servicemen "
+            "are near the border.",
+            "The Ministry of Defence of Ukraine informs that no withdrawal of Russian forces from "
+            "the border has been recorded.",
+            "The Ministry of Defence of the Republic of Belarus stated that the troops would leave "
+            "Belarus.",
+        )
+    ]
+    # were "UK Ministry of Defence" (its Defence Intelligence) and the outlet, twice
+    assert speakers == [
+        "Ukrainian military intelligence",
+        "Ukrainian Ministry of Defence",
+        "Belarusian Ministry of Defence",
+    ]
+
+
+def test_a_quotation_in_the_paragraph_after_a_colon() -> None:
+    claims = _claims(
+        "The ministry said Russian troops remained near the border.\n\n"
+        "Minister of Defence Oleksii Reznikov commented on the Russian statements during a "
+        "working trip to the front:\n"
+        '"We believe only what we see with our own eyes. And today we see a build-up, not a '
+        'retreat."\n'
+    )
+    said = [(c.kind, c.denied_kind) for c in claims if "Reznikov" in c.speaker]
+    # was nothing: the line ending in a colon was dropped, and "X, not Y" read one of the two
+    assert said == [(ClaimKind.BUILD_UP, None), (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)]
+
+
+def test_aviation_returned_to_the_airfields_of_permanent_basing() -> None:
+    claim = _only(
+        "Part of the aviation units of the Aerospace Forces, having fulfilled the tasks of the "
+        "exercise, returned to the airfields of permanent basing."
+    )
+    assert claim.kind is ClaimKind.WITHDRAWAL  # was none

@@ -339,7 +339,7 @@ class Sentence:
         r"|stated|partial|troop|military|full|latest|earlier|recent|(?:mon|tues|wednes|thurs|fri"
         r"|satur|sun)day|weekend|new)"
     )
-    _BODY = r"(?P<body>[^,.;:\"]{3,120})"
+    _BODY = r"(?P<body>(?:[^,.;:\"]|(?<=\d)[,.](?=\d)){3,120})"  # "30,000" inside
     _POSSESSIVE = re.compile(
         rf"^'s\s+(?:{_HEDGE}\s+){{0,3}}(?:(?P<wd>withdrawal|pull-?\s?back|pull-?out|drawdown"
         rf"|de-?escalation)(?:\s+(?:announcement|claims?|plans?))?|{_NOUN}(?:\s+(?:made\s+)?"
@@ -353,7 +353,10 @@ class Sentence:
     )
     _UNOWNED = re.compile(
         rf"\b(?:(?:make|made|making)\s+)?(?P<noun>claims?|assertions?|assurances?|reports?"
-        r"|announcements?|talk|suggestions?)\s+(?:about|of|that)\s+"
+        r"|announcements?|talk|suggestions?|publications?|stories|allegations?|rumou?rs?)"
+        # "publications in a number of foreign mass media about the transfer of ..."
+        r"(?:\s+(?:in|by)\s+(?:[\w-]+\s+){1,6}?(?:media|press|outlets|newspapers|channels))?"
+        r"\s+(?:about|of|that)\s+"
         rf"{_BODY}",
         re.IGNORECASE,
     )

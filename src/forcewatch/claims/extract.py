@@ -25,8 +25,16 @@ from datetime import date, timedelta
 from forcewatch.claims import lexicon as lx
 from forcewatch.claims.attribution import Discourse, Sentence, Speaker
 from forcewatch.claims.dates import window_cues
-from forcewatch.claims.model import Claim, ClaimKind, Force, claim_id, default_window
-from forcewatch.claims.reading import Reading, read_content
+from forcewatch.claims.model import (
+    Change,
+    Claim,
+    ClaimKind,
+    Direction,
+    Force,
+    claim_id,
+    default_window,
+)
+from forcewatch.claims.reading import Reading, find_triggers, read_content
 from forcewatch.claims.speakers import canonical_speaker, lookup_speaker, speaker_mentions
 from forcewatch.claims.text import clean_paragraphs, split_sentences
 
@@ -72,6 +80,10 @@ _THE_PLACE = re.compile(
 )
 # "said X and that Y": two statements, read one by one
 _PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
+# "we see a build-up, not a retreat": the first asserted, the second denied
+_NOT_THE_OTHER = re.compile(
+    r",\s+(?:and\s+)?not\s+(?P<other>(?:a|an|the|any)\s+(?:[\w-]+\s+)?[\w-]+)\W*$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -161,7 +173,7 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         reading = read_content(e.body, attributed=True, needs_military=False)
         if reading is None or reading.kind is ClaimKind.DENIAL:
             continue
-        embedded_kinds[e.start] = reading.kind
+        embedded_kinds[e.start] = _what_is_denied(reading)
         if e.refuted:
             refuted[e.start] = reading
         if e.speaker is None:
@@ -217,12 +229,26 @@ def _refute(
     """``sp`` denies a claim quoted in passing (``body``), unless the sentence already gave
     that denial."""
     quote = " ".join(quote.split())
+    denied = _what_is_denied(body)
     for c, _ in art.claims[::-1]:
         if c.quote != quote:
             break
-        if c.kind is ClaimKind.DENIAL and c.denied_kind is body.kind and c.speaker == sp.canonical:
+        if c.kind is ClaimKind.DENIAL and c.denied_kind is denied and c.speaker == sp.canonical:
             return
-    _emit(art, sp, day, _denial_of(body.kind, body.force, body.places), quote, quote, confidence)
+    _emit(art, sp, day, _denial_of(denied, body.force, body.places), quote, quote, confidence)
+
+
+def _what_is_denied(claim: Reading) -> ClaimKind:
+    """The kind a denial of ``claim`` denies: a movement away is a withdrawal, one toward the
+    border or of "additional" forces a build-up ("publications about the transfer of
+    additional contingents ... do not correspond to reality")."""
+    if claim.kind is not ClaimKind.MOVEMENT:
+        return claim.kind
+    if claim.direction is Direction.AWAY:
+        return ClaimKind.WITHDRAWAL
+    if claim.direction is Direction.TOWARD or claim.trend is Change.INCREASE:
+        return ClaimKind.BUILD_UP
+    return claim.kind
 
 
 def _denial_of(kind: ClaimKind, force: Force, places: tuple[str, ...]) -> Reading:
@@ -238,11 +264,19 @@ def _denial_of(kind: ClaimKind, force: Force, places: tuple[str, ...]) -> Readin
 def _statements(words: str) -> list[str]:
     """A speaker's words one statement at a time: the sentences of a quotation that holds
     several, and "A, and that B" as A and B."""
-    return [
+    parts = [
         part
         for sentence in split_sentences(words.strip(" \"'")) or [words]
         for part in _PROPOSITIONS.split(sentence)
     ]
+    out = []
+    for part in parts:
+        other = _NOT_THE_OTHER.search(part)
+        if other is not None and find_triggers(other.group("other")):
+            out += [part[: other.start()], f"There is no {other.group('other').split(None, 1)[1]}."]
+        else:
+            out.append(part)
+    return out
 
 
 def _read_speaker(

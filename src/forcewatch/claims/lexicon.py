@@ -36,7 +36,7 @@ SAY_VERBS = (
     r"|wrote|writes|stated|added|adds|adding|noted|notes|noting|revealed|reveals|estimated"
     r"|estimates|assessed|assesses|believe|believes|believed|maintained|maintains|maintaining"
     r"|acknowledged|admitted|alleged|alleges|observed|explained|argued|argues|assured|countered"
-    r"|counted|recorded"
+    r"|counted|recorded|commented|comments|remarked|underlined|emphasi[sz]ed|emphasi[sz]es"
     r"|informed|informs|promised|promises|pledged|vowed"
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
     rf"|call(?:ed|s)(?=[^.;]{{0,100}}?\b(?:{DISMISSIVE})\b)"
@@ -95,7 +95,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          # "have begun moving to the points of permanent deployment"
          r"|\b(?:mov|head|go|went|sent|travel|transferr?|depart|leav|left|return|dispatch)\w*"
          rf"\s+{_W}{{0,3}}?(?:to|for)\s+(?:the\s+|their\s+|its\s+)?"
-         r"(?:places?|points?|sites?|garrisons?|bases?)\s+of\s+(?:their\s+)?permanent"
+         r"(?:places?|points?|sites?|garrisons?|bases?|airfields?)\s+of\s+(?:their\s+)?permanent"
          r"\s+(?:deployment|basing|location|stationing|dislocation)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "moving to their garrisons", "return troops to base"
          rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its|the)?\s*"
@@ -207,6 +207,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.COUNT, True,  # a state: "tens of thousands of troops remain in Belarus"
          r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
+        (ClaimKind.COUNT, True,  # "the servicemen who arrived ... will remain at the ranges"
+         r"\b(?:will|would|shall|to)\s+(?:\w+\s+)?(?P<v>remain|stay)\s+(?:in|on|near|at|along"
+         r"|around|inside)\b"),
         (ClaimKind.COUNT, True,  # "the units at Klimovo had not moved since their arrival"
          r"\b(?P<v>ha(?:ve|s|d)\s+not|haven't|hasn't|hadn't)\s+(?:moved|budged)\s+(?:since|from"
          r"|out\s+of)\b"),
@@ -283,6 +286,9 @@ _FALSE = (
     r"|not\s+supported|(?:at\s+odds|inconsistent)\s+with|(?:contradicted|belied|undermined"
     r"|refuted|disproved|disproven)\s+by)|(?:proved|proven"
     r"|turned\s+out)\s+(?:to\s+be\s+)?(?:false|untrue|wrong)"
+    # translated statements: "... do not correspond to reality"
+    r"|(?:do|does|did)\s+not\s+correspond\s+(?:to|with)\s+(?:the\s+)?(?:reality|facts|truth)"
+    r"|(?:have|has|had)\s+nothing\s+(?:to\s+do\s+)?with\s+(?:the\s+)?(?:reality|truth)"
 )
 FALSE_PREDICATE = re.compile(rf"(?:^|\s)(?:{_FALSE})\b", I)
 # "Our analysis does not support Moscow's claim of a pullback": a claim quoted in passing, refuted

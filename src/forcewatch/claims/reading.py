@@ -60,6 +60,7 @@ class Trigger:
     start: int
     end: int
     negated: bool
+    background: bool = False  # in a relative clause: "the troops who arrived ... will remain"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,15 @@ class Reading:
     future: bool
 
 
+# a verb right after a relative pronoun: "the servicemen who arrived", "units that had deployed"
+# (not "said that not a single soldier would remain")
+_RELATIVE = re.compile(
+    rf"(?:\bwho|\bwhich|{lx.MILITARY_NOUN.pattern}\s+that)\s+(?:had\s+|have\s+|has\s+|were\s+"
+    r"|was\s+)?(?:been\s+)?(?:\w+ly\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _negated(text: str, start: int) -> bool:
     before = re.split(r"[,;:]", text[max(0, start - 80) : start])[-1]
     for rx, max_words in ((lx.NEGATOR, 4), (lx.WIDE_NEGATOR, 7)):
@@ -102,7 +112,14 @@ def _negated(text: str, start: int) -> bool:
 def find_triggers(text: str) -> list[Trigger]:
     """Kind triggers in ``text``, in order of position, each marked negated or not."""
     found = [
-        Trigger(kind, verbal, start, m.end(), _negated(text, start))
+        Trigger(
+            kind,
+            verbal,
+            start,
+            m.end(),
+            _negated(text, start),
+            _RELATIVE.search(text[max(0, start - 30) : start]) is not None,
+        )
         for kind, verbal, rx in lx.TRIGGERS
         for m in rx.finditer(text)
         # a pattern whose subject comes first marks its verb "v": negation is read before it
@@ -119,9 +136,12 @@ def find_triggers(text: str) -> list[Trigger]:
 
 
 def _best(triggers: Sequence[Trigger]) -> Trigger | None:
-    if not triggers:
+    """The trigger that says what the text asserts: by kind priority, not one in a relative
+    clause when another is at hand."""
+    pool = [t for t in triggers if not t.background] or list(triggers)
+    if not pool:
         return None
-    return min(triggers, key=lambda t: (KIND_PRIORITY.index(t.kind), t.start))
+    return min(pool, key=lambda t: (KIND_PRIORITY.index(t.kind), t.start))
 
 
 def _number(text: str, mult: str | None) -> float:
@@ -391,6 +411,24 @@ def _increased_unit(text: str) -> str | None:
     return None
 
 
+# a perception verb right before what it perceives: "we see a build-up"
+_SEEN = re.compile(
+    rf"{lx.PERCEPTION.pattern}\s+(?:an?\s+|the\s+|any\s+|more\s+)?(?:[\w-]+\s+)?$", re.I
+)
+
+
+def _seen(text: str, t: Trigger) -> bool:
+    """The speaker perceives ``t`` ("we see a build-up"), not on a condition ("when we see a
+    withdrawal, we will believe it")."""
+    at = max(0, t.start - 30)
+    seen = _SEEN.search(text[at : t.start])
+    return seen is not None and not re.search(
+        r"\b(?:when|if|once|until|unless|before)\s+(?:\w+\s+){0,2}$",
+        text[: at + seen.start()],
+        re.I,
+    )
+
+
 # a participial or adverbial clause that follows the denied one
 _CLAUSE_AFTER = re.compile(
     r"(?:,|;|\s-)\s+(?:with|while|whereas|calling|describing|saying|adding|insisting|claiming"
@@ -442,6 +480,8 @@ def read_content(
         or (attributed and bool(lx.BORDER.search(text)) and bool(_FORCES_PRONOUN.search(text)))
         # a state or ministry of itself: "Russia ..., despite claiming it was pulling back"
         or (attributed and speaker_role in ("state", "body") and bool(_SELF.match(text)))
+        # what a speaker sees, when the text before was about forces: "we see a build-up"
+        or (attributed and previous_force is not None and any(_seen(text, t) for t in positive))
     )
     quantity = find_quantity(text)
     places = _places(text)

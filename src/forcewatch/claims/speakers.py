@@ -130,6 +130,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         rf"{_RU}\s+{_DEF}\s+ministry",
         rf"{_RU}\s+ministry\s+of\s+{_DEF}",
         rf"{_RU}\s+MoD",
+        rf"(?:ministry\s+of\s+{_DEF}|{_DEF}\s+ministry)\s+of\s+(?:the\s+)?(?:Russian\s+Federation|Russia)",
         rf"(?:the\s+)?{_DEF}\s+ministry\s+in\s+Moscow",
         rf"Moscow{_A}s\s+{_DEF}\s+ministry",
         rf"(?:the\s+)?{_RU}\s+(?:military|army|armed\s+forces)(?!\s+(?:build-?\s?up|presence|activity))",
@@ -337,7 +338,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "body",
         rf"{_UK}\s+(?:{_DEF}\s+ministry|ministry\s+of\s+{_DEF}|MoD)",
         rf"{_UK}\s+(?:{_DEF}\s+)?intelligence",
-        r"(?:UK\s+)?Defence\s+Intelligence",
+        r"(?:UK\s+)?Defence\s+Intelligence(?!\s+(?:of|Directorate|Service)\b)",
     ),
     _p(
         "UK officials (anonymous)",
@@ -389,6 +390,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "ukraine",
         "body",
         rf"{_UA}\s+(?:{_DEF}\s+ministry|ministry\s+of\s+{_DEF}|MoD)",
+        rf"(?:ministry\s+of\s+{_DEF}|{_DEF}\s+ministry)\s+of\s+Ukraine",
     ),
     _p(
         "Ukrainian General Staff",
@@ -401,7 +403,10 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "Ukrainian military intelligence",
         "ukraine",
         "body",
-        rf"{_UA}\s+(?:military\s+)?intelligence(?:\s+agency)?",
+        rf"{_UA}\s+(?:military\s+|{_DEF}\s+)?intelligence(?:\s+agency)?",
+        # "the Defence Intelligence of Ukraine", "the Main Intelligence Directorate of Ukraine"
+        rf"(?:(?:Main|Chief)\s+)?(?:{_DEF}\s+)?Intelligence\s+(?:Directorate\s+)?of\s+(?:the\s+)?"
+        rf"(?:Ministry\s+of\s+{_DEF}\s+of\s+)?Ukraine",
         r"(?-i:HUR|GUR)",
     ),
     _p(
@@ -432,6 +437,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "belarus",
         "body",
         rf"{_BY}\s+(?:{_DEF}\s+ministry|ministry\s+of\s+{_DEF}|MoD|military|army|armed\s+forces)",
+        rf"(?:ministry\s+of\s+{_DEF}|{_DEF}\s+ministry)\s+of\s+(?:the\s+)?(?:Republic\s+of\s+)?Belarus",
     ),
     _p("Belarusian government", "belarus", "state", r"(?-i:Minsk)", military=BY_MOD),
     # Analysts and imagery providers

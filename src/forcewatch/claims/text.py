@@ -166,8 +166,11 @@ def unwrap(text: str) -> str:
         broke_off = _MID_SENTENCE.search(last) is not None
         cut = broke_off and len(last) >= full  # a full line of a wrapped text, mid-sentence
         dash = stripped[:1] in "-\u2013\u2014" and stripped[1:].lstrip()[:1].islower()
-        runs_on = (stripped[:1].islower() and (width is not None or broke_off)) or bool(
-            _DANGLING.search(last)
+        runs_on = (
+            (stripped[:1].islower() and (width is not None or broke_off))
+            or bool(_DANGLING.search(last))
+            # 'Reznikov commented during a trip to the front:' / '"We believe only what ..."'
+            or (last.endswith(":") and stripped[:1] in '"\u201c')
         )
         joins = (
             bool(out and last.strip() and stripped)
