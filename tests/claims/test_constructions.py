@@ -1536,3 +1536,35 @@ def test_aviation_returned_to_the_airfields_of_permanent_basing() -> None:
         "exercise, returned to the airfields of permanent basing."
     )
     assert claim.kind is ClaimKind.WITHDRAWAL  # was none
+
+
+def test_allies_troops_and_jets_arriving() -> None:
+    soldiers = _only(
+        "Over the weekend some 350 additional Dutch and Norwegian soldiers arrived at the "
+        "brigade base in Rukla."
+    )
+    # was Russia's, with no number ("Dutch and Norwegian" between the number and the unit)
+    assert (soldiers.force, soldiers.quantity) == (Force.NATO, 350)
+    jets = _only("Four Danish F-16 fighter jets landed at Siauliai Air Base on Monday morning.")
+    assert (jets.kind, jets.quantity, jets.unit, jets.force) == (  # was none ("landed")
+        ClaimKind.ARRIVAL, 4, "aircraft", Force.NATO
+    )  # fmt: skip
+    drills = _only("Minsk said the Allied Resolve drills would continue.")
+    assert drills.force is Force.RUSSIA  # "Allied Resolve" is an exercise, not the allies
+
+
+def test_a_minister_of_national_defence_by_name() -> None:
+    claim = _only(
+        "Minister of National Defence Arvydas Anusauskas said that Russia has deployed close to "
+        "30,000 troops to Belarus."
+    )
+    assert claim.speaker == "Arvydas Anusauskas, Minister of National Defence"  # was "Defence
+    # Arvydas Anusauskas, Minister of National"
+    denial = _claims(
+        "Minister of National Defence Arvydas Anusauskas said that Russia has deployed close to "
+        '30,000 troops to Belarus. "We do not see any sign that these forces are preparing to '
+        'leave Belarus when the exercise ends," the minister said.'
+    )[1]
+    # was a withdrawal: the sign not seen was too far from "leave"
+    assert (denial.kind, denial.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)
+    assert denial.speaker == claim.speaker

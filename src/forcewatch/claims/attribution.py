@@ -109,6 +109,8 @@ _GENERIC = re.compile(
     rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
     rf"|armed|forces|deputy|prime|chief|national|state|interior|western|european|local|regional"
     rf"|opposition|pro-[\w-]+|social|news"
+    # "Minister of National Defence Arvydas Anusauskas", "Head of the Presidential Office ..."
+    rf"|(?-i:of)(?:\s+the)?(?=\s+[A-Z])"
     rf"|{_ROLE_WORD})\s+)"
     rf"{{0,6}}(?:[A-Z][\w'-]+|{_ROLE_WORD}))\s*$"
 )

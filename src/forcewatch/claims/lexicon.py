@@ -132,6 +132,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering|unload(?:ed|ing))\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:come|reached)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:turn(?:ed)?|show(?:ed)?)\s+up\b"),
+        (ClaimKind.ARRIVAL, True,  # "paratroopers landed at Rzeszow", "a transport was expected at"
+         r"\bland(?:ed|ing|s)?\s+(?:at|in|on)\b|\b(?:is|was|are|were)\s+expected\s+(?:to\s+arrive\s+)?"
+         r"(?:at|in)\b"),
         (ClaimKind.ARRIVAL, False, r"\b(?:arrivals?|influx)\b"),
         (ClaimKind.DEPLOYMENT, True,
          r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
@@ -256,7 +259,7 @@ NEGATOR = re.compile(
 )
 WIDE_NEGATOR = re.compile(
     r"\b(?:(?:no|zero)\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
-    r"|not\s+(?:a\s+single|one)|yet\s+to\s+see|not\s+(?:yet\s+)?seen"
+    r"|not\s+(?:a\s+single|one)|yet\s+to\s+see|not\s+(?:yet\s+)?seen|(?:not|n't)\s+see\s+(?:any\s+)?(?:signs?|indications?|evidence)(?:\s+that)?|(?:not|n't)\s+see"
     r"|not\s+(?:yet\s+)?verified|no\s+meaningful)\b",
     I,
 )
@@ -433,9 +436,16 @@ NUMBER = re.compile(
     I,
 )
 # words that may sit between a number and its unit: "7,000 more Russian troops"
+# nationalities of NATO's members (besides the US): whose forces, and words before a unit
+_ALLIES = (
+    r"british|britain's|polish|german|romanian|lithuanian|latvian|estonian|french|canadian|dutch"
+    r"|norwegian|danish|belgian|spanish|italian|portuguese|czech|slovak|hungarian|bulgarian"
+    r"|croatian|slovenian|greek|turkish|albanian|finnish|swedish|luxembourg(?:ish)?|icelandic"
+    r"|montenegrin"
+)
 UNIT_MODIFIERS = re.compile(
     r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
-    r"|ukrainian|nato|allied|british|combat-ready|combat|active|armou?red|military|infantry"
+    rf"|ukrainian|nato|allied|{_ALLIES}|and|combat-ready|combat|active|armou?red|military|infantry"
     r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
     r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
@@ -454,8 +464,7 @@ FORCE_WORDS: tuple[tuple[Force, str], ...] = (
     (Force.US, r"(?-i:US|U\.S\.)|american|united\s+states'?|washington's|pentagon's"),
     (
         Force.NATO,
-        r"(?-i:NATO)(?:'s)?|(?-i:allied)|british|britain's|(?-i:UK)|polish|german"
-        r"|romanian|lithuanian|latvian|estonian|french|canadian",
+        rf"(?-i:NATO)(?:'s)?|(?-i:allied)|(?-i:Allied)(?=\s+(?:nations?|forces|troops|countries|partners|soldiers|units))|allies'|(?-i:UK)|{_ALLIES}|(?-i:eFP)|multinational",
     ),
     (Force.UKRAINE, r"ukrainian|ukraine's|kyiv's|kiev's"),
 )

@@ -576,7 +576,8 @@ _DETERMINER = re.compile(r"^(?:the|a|an|one|two|several|some|other)\s+", re.IGNO
 _TITLE_WORD = (
     r"(?:Minister|Secretary|President|General|Ambassador|Chief|Spokes(?:man|woman|person)"
     r"|Director|Commander|Chancellor|Envoy|Adviser|Advisor|Deputy|Head|Chairman|Colonel"
-    r"|Lieutenant|Major|Admiral|Gen\.|Lt\.|Col\.)"
+    r"|Lieutenant|Major|Admiral|Gen\.|Lt\.|Col\.|Defen[cs]e|Affairs|Staff|Security|Intelligence"
+    r"|Forces|Interior|Ministry|Department|Office|Operations)"
 )
 _TRAILING_NAME = re.compile(
     rf"^(?P<title>.*?\S)\s+(?P<name>(?:(?!{_TITLE_WORD}\s)[A-Z][\w'\u2019.-]+\s+){{1,2}}"
