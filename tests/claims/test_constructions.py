@@ -1407,8 +1407,12 @@ def test_a_long_paragraph_that_mentions_a_career_is_not_a_byline() -> None:
 def test_the_opposite_of_a_withdrawal_denies_it() -> None:
     claim = _only('"We see the opposite of a withdrawal," the NATO official said.')
     assert (claim.kind, claim.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)  # was none
-    instead = _only("Instead of a withdrawal, we see more troops arriving, a US official said.")
-    assert instead.kind is ClaimKind.ARRIVAL and instead.direction is None  # was "away"
+    instead = _claims("Instead of a withdrawal, we see more troops arriving, a US official said.")
+    assert instead[0].kind is ClaimKind.ARRIVAL and instead[0].direction is None  # was "away"
+    # and the withdrawal it puts aside is denied (round 8: "rather than", "instead of")
+    assert [(c.kind, c.denied_kind) for c in instead[1:]] == [
+        (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)
+    ]
 
 
 # --- round 8: texts written by someone who never saw the extractor --------------------------
@@ -1568,3 +1572,50 @@ def test_a_minister_of_national_defence_by_name() -> None:
     # was a withdrawal: the sign not seen was too far from "leave"
     assert (denial.kind, denial.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)
     assert denial.speaker == claim.speaker
+
+
+def test_scenery_after_a_quotation_does_not_take_the_speakers_words() -> None:
+    claims = _claims(
+        '"What we observe on the ground is not a drawdown. If anything, Russian forces around '
+        'Ukraine are still growing," NATO Secretary-General Jens Stoltenberg told reporters in '
+        "Brussels ahead of a meeting of alliance defense ministers."
+    )
+    # was nothing: the words after "told reporters" were taken for what he told them
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+        ("Jens Stoltenberg, NATO Secretary General", ClaimKind.BUILD_UP, None),
+    ]
+
+
+def test_inching_up_toward_the_border() -> None:
+    claim = _only(
+        "Pentagon press secretary John Kirby has told reporters that Russian units are still "
+        '"inching up" toward the border.'
+    )
+    assert (claim.kind, claim.direction) == (ClaimKind.MOVEMENT, Direction.TOWARD)  # was none
+
+
+def test_footage_released_by_it_is_the_ministrys() -> None:
+    claims = _claims(
+        "Russia's defence ministry says more troops have completed their drills. It released "
+        "footage showing a train loaded with armoured vehicles leaving the Crimean peninsula."
+    )
+    # the second was the outlet's own withdrawal claim
+    assert {c.speaker for c in claims} == {"Russian Ministry of Defence"}
+
+
+def test_rather_than_and_instead_of_deny_the_other() -> None:
+    claims = _claims(
+        "Jens Stoltenberg said Wednesday that Russia appeared to be continuing its military "
+        "buildup around Ukraine rather than pulling forces back."
+    )
+    assert [(c.kind, c.denied_kind) for c in claims] == [  # was the build-up alone
+        (ClaimKind.BUILD_UP, None),
+        (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]
+    claims = _claims("Rather than pulling back, Russian troops kept arriving, the official said.")
+    # was the outlet's arrival: "the official" with nobody named before is an anonymous one
+    assert [(c.speaker, c.kind) for c in claims] == [
+        ("official (anonymous)", ClaimKind.ARRIVAL),
+        ("official (anonymous)", ClaimKind.DENIAL),
+    ]

@@ -473,7 +473,10 @@ class Sentence:
                     if ref is not None and not (shows and ref.role == "person"):
                         return m.start(), ref
                     described = m.group(0).split()
-                    if ref is None and len(described) > 2 and not shows:
+                    anonymous = re.fullmatch(  # "the official said", nobody named before
+                        r"officials?|diplomats?|sources?|insiders?|officers?", described[-1], re.I
+                    )
+                    if ref is None and (len(described) > 2 or anonymous) and not shows:
                         raw = " ".join(described)  # "the defence ministry", nobody before it
                         return m.start(), _unknown(raw)
                 return None
@@ -633,6 +636,10 @@ class Sentence:
         for s, e, sp in self.mentions:
             if e <= pos and sp.role != "imagery" and self._LEAD.fullmatch(self.text[:s]):
                 return sp
+        # "It released footage showing ...": the body named in the sentence before
+        pronoun = re.match(r"\W*(?P<w>it|they)\s", self.text, re.IGNORECASE)
+        if pronoun is not None and self._RELEASED.search(self.text[:pos]):
+            return _resolve(pronoun.group("w"), self._history_before(0), self._local_states(0))
         return None
 
     _QUOTED_AS = re.compile(r"\bquot(?:ed|es|ing)\s+(?P<sp>[^,;\"]{2,80}?)\s+as\s+$", re.I)
@@ -762,7 +769,12 @@ class Sentence:
             else:
                 start = self._content_start(a)
                 after = self._AFTER_CLAUSE.sub("", self.text[start:nxt])
-                if self._TRIVIAL.match(after):
+                # '"...," Stoltenberg told reporters ahead of a meeting of defence ministers':
+                # right after a quotation, words that open no clause of their own are scenery
+                scenery = re.search(r"[,.!?][\"']\s*$", self.text[: a.left]) and not re.match(
+                    r"^\s*(?:that\b|:|,?\s*[\"'])", self.text[start:nxt]
+                )
+                if self._TRIVIAL.match(after) or scenery:
                     a.backward, a.content = True, (0, a.left)
                 elif re.match(r"^\s*,\s*[\"']", self.text[start:nxt]) and re.search(
                     r"[\"'],?\s*$", self.text[: a.left]

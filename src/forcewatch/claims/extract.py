@@ -80,6 +80,10 @@ _THE_PLACE = re.compile(
 )
 # "said X and that Y": two statements, read one by one
 _PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
+# "continuing its build-up rather than pulling forces back": the same, mid-sentence
+_RATHER_THAN = re.compile(
+    r"(?:^\W*|,?\s+)(?:rather\s+than|instead\s+of)\s+(?P<other>[^,;.]+)", re.IGNORECASE
+)
 # "we see a build-up, not a retreat": the first asserted, the second denied
 _NOT_THE_OTHER = re.compile(
     r",\s+(?:and\s+)?not\s+(?P<other>(?:a|an|the|any)\s+(?:[\w-]+\s+)?[\w-]+)\W*$", re.IGNORECASE
@@ -272,8 +276,12 @@ def _statements(words: str) -> list[str]:
     out = []
     for part in parts:
         other = _NOT_THE_OTHER.search(part)
+        rather = _RATHER_THAN.search(part)
         if other is not None and find_triggers(other.group("other")):
             out += [part[: other.start()], f"There is no {other.group('other').split(None, 1)[1]}."]
+        elif rather is not None and find_triggers(rather.group("other")):
+            bare = re.sub(r"^(?:an?|the|any)\s+", "", rather["other"], flags=re.IGNORECASE)
+            out += [part[: rather.start()] + part[rather.end() :], f"There is no {bare}."]
         else:
             out.append(part)
     return out

@@ -174,7 +174,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"|cross(?:ed|es|ing)\s+the\s+(?:\w+\s+)?(?:border|frontier))\b"),
         (ClaimKind.MOVEMENT, True,
          r"\b(?:redeploy(?:ed|ing|s)?|reposition(?:ed|ing|s)?|relocat(?:e|es|ed|ing)"
-         r"|transfer(?:red|ring|s)?|edg(?:e|es|ed|ing)\s+closer|on\s+the\s+move)\b"),
+         r"|transfer(?:red|ring|s)?|edg(?:e|es|ed|ing)\s+closer|on\s+the\s+move)\b"
+         # 'units are still "inching up" toward the border', "creeping closer"
+         r"|\b(?:inch|creep|crept|edg)(?:e|es|ed|ing)?\s*[\"']?\s*(?:up|closer|forward|nearer"
+         r"|toward|towards)\b"),
         (ClaimKind.MOVEMENT, True,
          rf"\bshift(?:ed|ing|s)?\s+{_W}{{0,3}}?(?:to|toward|towards|closer)\b"),
         (ClaimKind.MOVEMENT, False,
