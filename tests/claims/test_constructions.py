@@ -1619,3 +1619,59 @@ def test_rather_than_and_instead_of_deny_the_other() -> None:
         ("official (anonymous)", ClaimKind.ARRIVAL),
         ("official (anonymous)", ClaimKind.DENIAL),
     ]
+
+
+def test_place_headings_of_a_release_are_places_not_speakers() -> None:
+    claims = extract_claims(
+        "POGONOVO TRAINING AREA (south of Voronezh): Imagery collected on January 17 shows more "
+        "than 350 armored vehicles deployed in the field.\n\n"
+        "YELNYA: The large deployment first observed in November remains in place, with roughly "
+        "1,200 military vehicles.\n\n"
+        "SOLOTI (near Valuyki): The number of tents in the garrison's field camp has roughly "
+        "doubled since early January.\n",
+        date(2022, 1, 19),
+        "Skyline Geospatial",
+    )
+    # were the speakers "Pogonovo Training Area", "Yelnya" and (the turn going on) "Yelnya"
+    assert [c.speaker for c in claims] == [
+        "Satellite imagery (unattributed)", "Skyline Geospatial", "Skyline Geospatial"
+    ]  # fmt: skip
+    assert [c.places[0] for c in claims] == ["Pogonovo", "Yelnya", "Soloti"]
+    # "first observed in November" does not move the test to November; "since early January"
+    # in a January release is this January (was January 2021)
+    assert claims[1].window_end == date(2022, 1, 19)
+    assert claims[2].window_start == date(2022, 1, 1)
+
+
+def test_topic_labels_of_a_newsletter() -> None:
+    claims = _claims(
+        "* US: The Pentagon confirmed on Wednesday that 2,000 troops are deploying to Poland.\n"
+        "* Belarus: Russia's defence ministry says the units taking part in Union Resolve have "
+        "now all arrived in Belarus.\n"
+        "* Rail: Kateryna Marsh of Sentinel OSINT counted more than 30 military trains heading "
+        "west toward Belarus in the past seven days.\n"
+        "* Crimea: Planet imagery from 1 Feb shows a new battlegroup-sized encampment at Slavne, "
+        "roughly 10 km from the boundary with Kherson region.\n"
+    )
+    assert [c.speaker for c in claims] == [  # the last two were "Us"
+        "US Department of Defense",
+        "Russian Ministry of Defence",
+        "Kateryna Marsh, Sentinel OSINT",  # was "Sentinel OSINT, Kateryna Marsh of"
+        "Satellite imagery (unattributed)",
+    ]
+
+
+def test_a_title_of_a_country_before_a_name() -> None:
+    claim = _only(
+        "Prime Minister of Ukraine Denys Shmyhal said Russian troops remained in Belarus."
+    )
+    assert claim.speaker == "Denys Shmyhal, Prime Minister of Ukraine"  # was "Ukraine Denys ..."
+
+
+def test_movements_on_russian_soil_are_a_reassurance() -> None:
+    claims = _claims(
+        "Kremlin spokesman Dmitry Peskov rejected claims that Russia is massing forces, saying "
+        'that movements of troops on Russian soil are "nobody else\'s concern".'
+    )
+    # the second was a movement claimed by Peskov
+    assert [(c.kind, c.denied_kind) for c in claims] == [(ClaimKind.DENIAL, ClaimKind.BUILD_UP)]

@@ -247,13 +247,16 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
             end = d.day if end is None else end
         elif _START_CUE.search(before):
             start = d.day if start is None else start
-    if start is None and end is None and (period := _PAST_PERIOD.search(text)) is not None:
+    period = _PAST_PERIOD.search(text)
+    if period is not None and re.search(r"\bfirst\s+\w+\s+$", text[: period.start()], re.I):
+        period = None  # "the deployment first observed in November remains in place": now
+    if start is None and end is None and period is not None:
         # "In April 2021, Russia massed ...": a claim about that month (or year), not about now;
         # "By November," in a March article: the last November before publication
         bare = period.group("bm")
         if bare:
-            month = MONTHS[bare.lower()]
-            year = published_on.year - (month >= published_on.month)
+            month = MONTHS[bare.lower()]  # "in January" in a January article: this January
+            year = published_on.year - (month > published_on.month)
         else:
             year = int(period.group("y"))
         if bare or period.group("m"):
@@ -262,7 +265,9 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
             last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
         else:
             first, last = date(year, 1, 1), date(year, 12, 31)
-        if last < published_on - timedelta(days=31):
+        if period.group(0).lower().startswith("since"):
+            start = first if first < published_on else None  # "doubled since early January"
+        elif last < published_on - timedelta(days=31):
             start, end = first, last
     if start is not None and end is None and (both := _BETWEEN_DAYS.search(text)) is not None:
         day = int(both.group("d"))  # "between February 14 and 17": the same month

@@ -34,7 +34,7 @@ from forcewatch.claims.model import (
     claim_id,
     default_window,
 )
-from forcewatch.claims.reading import Reading, find_triggers, read_content
+from forcewatch.claims.reading import Reading, _places, find_triggers, read_content
 from forcewatch.claims.speakers import canonical_speaker, lookup_speaker, speaker_mentions
 from forcewatch.claims.text import clean_paragraphs, split_sentences
 
@@ -159,6 +159,46 @@ def _turn(
             if sp.role == "person" and title.group("t").lower() in sp.canonical.lower():
                 return Speaker(sp.canonical, raw, sp.role, sp.side, sp.military_voice, True), rest
     return Speaker(canonical_speaker(raw), raw, "person", None), rest
+
+
+# "YELNYA: The large deployment ...", "SOLOTI (near Valuyki): ...", "* Crimea: Planet imagery
+# shows ...": a place (or a topic) heading its paragraph, in a release or a newsletter
+_LABEL = re.compile(
+    r"^(?:[-*\u2022]\s+)?(?P<label>[A-Z][\w.'\u2019 -]{0,40}?)\s*(?:\((?P<note>[^()]{1,40})\))?"
+    r"\s*:\s+(?=\S)"
+)
+_DETERMINER_START = re.compile(
+    r"^(?:The|A|An|This|These|Those|No|New|Some|Several|All|Most|More|Imagery|Images|Satellite)\b"
+)
+
+
+def _place_label(label: str, site_names: Sequence[str]) -> bool:
+    raw = label.title() if label.isupper() else label
+    return lookup_speaker(raw) is None and bool(_places(raw) or _sites(raw, site_names))
+
+
+def _headed_by_places(text: str, site_names: Sequence[str]) -> bool:
+    """Whether the labels that open the text's lines are mostly places: headings of a
+    release or a newsletter ("YELNYA:", "Belarus:"), not the speakers of a transcript."""
+    labels = [m["label"] for line in text.splitlines() if (m := _LABEL.match(line.strip()))]
+    places = sum(1 for label in labels if _place_label(label, site_names))
+    return places >= 2 and 3 * places >= len(labels)
+
+
+def _heading(paragraph: str, site_names: Sequence[str]) -> str:
+    """A paragraph under a place heading as a sentence about that place ("YELNYA: The
+    deployment remains" -> "In Yelnya, the deployment remains"); a topic heading that is no
+    known speaker ("US:", "Rail:") is dropped."""
+    m = _LABEL.match(paragraph)
+    if m is None or m["label"] in ("Q", "A") or lookup_speaker(m["label"]) is not None:
+        return paragraph
+    rest = paragraph[m.end() :]
+    if not _place_label(m["label"], site_names):
+        return rest
+    place = m["label"].title() if m["label"].isupper() else m["label"]
+    note = f" ({m['note']})" if m["note"] else ""
+    rest = _DETERMINER_START.sub(lambda d: d.group(0).lower(), rest)
+    return f"In {place}{note}, {rest}"
 
 
 def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = None) -> None:
@@ -505,9 +545,14 @@ def extract_claims(
         for m in speaker_mentions(head)
         if m.entry.role == "person"
     )
-    transcript = sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
+    headed = _headed_by_places(text, art.site_names)
+    transcript = (
+        not headed and sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
+    )
     voice: Speaker | None = None  # in a transcript, the speaker of the current turn
     for paragraph in clean_paragraphs(text):
+        if headed:
+            paragraph = _heading(paragraph, art.site_names)
         turn, paragraph = _turn(paragraph, art.discourse.history, transcript)
         if turn is not None:
             voice = turn

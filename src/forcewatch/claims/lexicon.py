@@ -248,6 +248,9 @@ REASSURANCE = re.compile(
     r"|\bnothing\s+to\s+do\s+with\b|\b(?:on|around|within|across|in)\s+(?:its|their|our)\s+own\s+"
     r"(?:territory|soil|land)\b"
     r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b"
+    # "movements of troops on Russian soil are nobody else's concern"
+    r"|\bon\s+(?:russian|belarusian)\s+(?:soil|territory)\b|\bnobody(?:'s|\s+else'?s)\s+(?:concern"
+    r"|business)"
     r"|\b(?:no|never|not)\s+(?:\w+\s+)?(?:plan(?:s|ned|ning)?|intend(?:s|ed|ing)?|intention)\s+(?:of\s+|to\s+)"
     rf"(?:invad|attack)\w*|[\"']?\b(?:{DISMISSIVE})\b",
     I,

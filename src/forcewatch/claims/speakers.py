@@ -579,9 +579,18 @@ _TITLE_WORD = (
     r"|Lieutenant|Major|Admiral|Gen\.|Lt\.|Col\.|Defen[cs]e|Affairs|Staff|Security|Intelligence"
     r"|Forces|Interior|Ministry|Department|Office|Operations)"
 )
+# "Prime Minister of Ukraine Denys Shmyhal": a country ends the title, it starts no name
+_STATE_WORD = (
+    r"(?:Ukraine|Russia|Belarus|Poland|Lithuania|Latvia|Estonia|Germany|France|Britain|Romania"
+    r"|Moldova|Georgia|Finland|Sweden|NATO|America|Canada)"
+)
 _TRAILING_NAME = re.compile(
-    rf"^(?P<title>.*?\S)\s+(?P<name>(?:(?!{_TITLE_WORD}\s)[A-Z][\w'\u2019.-]+\s+){{1,2}}"
+    rf"^(?P<title>.*?\S)\s+(?P<name>(?:(?!(?:{_TITLE_WORD}|{_STATE_WORD})\s)[A-Z][\w'\u2019.-]+\s+){{1,2}}"
     r"[A-Z][\w'\u2019-]+)$"
+)
+_NAME_OF = re.compile(
+    r"^(?P<name>[A-Z][\w'\u2019.-]+(?:\s+[A-Z][\w'\u2019-]+){1,2})\s+of\s+(?:the\s+)?"
+    r"(?P<org>[A-Z][\w'\u2019&.-]*(?:\s+[A-Z][\w'\u2019&.-]*){0,4})$"
 )
 _PLURAL_OR_ANON = re.compile(
     r"\b(?:officials?|sources?|diplomats?|analysts|experts|researchers|people|insiders|officers?)$",
@@ -607,6 +616,9 @@ def canonical_speaker(raw: str) -> str:
             return longest.entry.canonical
     anonymous = bool(re.match(r"^(?:an?|one|two|several|some)\s", raw, re.IGNORECASE))
     bare = _DETERMINER.sub("", raw)
+    of = _NAME_OF.match(bare)  # "Kateryna Marsh of Sentinel OSINT"
+    if of is not None and not re.search(rf"\b{_TITLE_WORD}\b|\bPrime\b", of.group("name")):
+        return f"{of.group('name')}, {of.group('org')}"
     named = _TRAILING_NAME.match(bare)
     if named and named.group("title")[0].isalpha():
         return f"{named.group('name')}, {named.group('title')}"
