@@ -1675,3 +1675,19 @@ def test_movements_on_russian_soil_are_a_reassurance() -> None:
     )
     # the second was a movement claimed by Peskov
     assert [(c.kind, c.denied_kind) for c in claims] == [(ClaimKind.DENIAL, ClaimKind.BUILD_UP)]
+
+
+def test_states_of_other_conflicts_speak_and_their_forces_are_not_russias() -> None:
+    claims = extract_claims(
+        "Serbia on Wednesday denied massing troops on its boundary with Kosovo. "
+        "Armenia's Defence Ministry said that Azerbaijani units had brought about 50 armoured "
+        "vehicles up to the border.",
+        PUBLISHED,
+        "AFP",
+    )
+    # were the outlet's movement, and Russia's forces in both
+    assert [(c.speaker, c.kind, c.force) for c in claims] == [
+        ("Serbian government", ClaimKind.DENIAL, Force.UNKNOWN),
+        ("Armenian Ministry of Defence", ClaimKind.DEPLOYMENT, Force.UNKNOWN),
+    ]
+    assert claims[1].quantity == 50

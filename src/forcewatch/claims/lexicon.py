@@ -464,6 +464,22 @@ NON_FORCE_UNIT = re.compile(
 )
 
 # --- forces ------------------------------------------------------------------------------------
+# States of other conflicts, whose forces are none of those this project sides by (force
+# "unknown", not Russia's): (name, adjective, capital)
+OTHER_STATES: tuple[tuple[str, str, str], ...] = (
+    ("Serbia", "Serbian", "Belgrade"), ("Kosovo", "Kosovar", "Pristina"),
+    ("Azerbaijan", "Azerbaijani", "Baku"), ("Armenia", "Armenian", "Yerevan"),
+    ("China", "Chinese", "Beijing"), ("Taiwan", "Taiwanese", "Taipei"),
+    ("Venezuela", "Venezuelan", "Caracas"), ("Guyana", "Guyanese", "Georgetown"),
+    ("Brazil", "Brazilian", "Brasilia"), ("Iran", "Iranian", "Tehran"),
+    ("Israel", "Israeli", "Jerusalem"), ("North Korea", "North Korean", "Pyongyang"),
+    ("South Korea", "South Korean", "Seoul"), ("Japan", "Japanese", "Tokyo"),
+    ("India", "Indian", "New Delhi"), ("Pakistan", "Pakistani", "Islamabad"),
+    ("Moldova", "Moldovan", "Chisinau"), ("Kazakhstan", "Kazakh", "Astana"),
+    ("Syria", "Syrian", "Damascus"),
+)  # fmt: skip
+_OTHER_NAMES = "|".join(rf"{n}|{c}" for n, _, c in OTHER_STATES)
+_OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES)
 FORCE_WORDS: tuple[tuple[Force, str], ...] = (
     (Force.RUSSIA, r"russian|russia's|russia|moscow's|moscow|kremlin's"),
     (Force.BELARUS, r"belarusian|belarussian|belarus's|minsk's"),
@@ -473,6 +489,7 @@ FORCE_WORDS: tuple[tuple[Force, str], ...] = (
         rf"(?-i:NATO)(?:'s)?|(?-i:allied)|(?-i:Allied)(?=\s+(?:nations?|forces|troops|countries|partners|soldiers|units))|allies'|(?-i:UK)|{_ALLIES}|(?-i:eFP)|multinational",
     ),
     (Force.UKRAINE, r"ukrainian|ukraine's|kyiv's|kiev's"),
+    (Force.UNKNOWN, _OTHER_ADJECTIVES),
 )
 FORCE_RX = tuple(
     (force, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])", I)) for force, rx in FORCE_WORDS
@@ -509,6 +526,7 @@ STATE_NAMES: tuple[tuple[Force, str], ...] = (
     (Force.US, r"the\s+US|the\s+U\.S\.|the\s+United\s+States|Washington|the\s+Pentagon"),
     (Force.NATO, r"NATO|the\s+alliance|Britain|the\s+UK"),
     (Force.UKRAINE, r"Ukraine|Kyiv|Kiev"),
+    (Force.UNKNOWN, _OTHER_NAMES),
 )
 FORCE_SUBJECTS: tuple[tuple[Force, re.Pattern[str]], ...] = tuple(
     (force, re.compile(rf"(?<![\w-])(?:{rx})$")) for force, rx in STATE_NAMES

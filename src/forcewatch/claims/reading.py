@@ -283,6 +283,9 @@ def _force(
             return owner, True
     if kind in OPERATIONAL_KINDS and lx.NATO_DESTINATION.search(text):
         return (previous if previous in (Force.US, Force.NATO) else Force.NATO), False
+    if speaker_side == "third" or previous is Force.UNKNOWN:
+        # a state of another conflict (Serbia, Azerbaijan, ...), or the text is about one
+        return Force.UNKNOWN, False
     return Force.RUSSIA, False
 
 

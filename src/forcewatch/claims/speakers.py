@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from forcewatch.claims import lexicon as lx
+
 _A = "['\u2019]"  # apostrophe, straight or curly
 _US = r"(?-i:US|U\.S\.?|American)"
 _DEF = r"defen[cs]e"
@@ -31,7 +33,8 @@ _UK = rf"(?:British|Britain{_A}s|(?-i:UK|U\.K\.)(?:{_A}s)?)"
 class SpeakerEntry:
     """One canonical speaker and the regular expressions (case-insensitive) that name it.
 
-    ``side``: russia, us, nato, uk, ukraine, belarus, eu, analyst, media, imagery, other.
+    ``side``: russia, us, nato, uk, ukraine, belarus, eu, analyst, media, imagery, other;
+    third for the states of other conflicts (``lexicon.OTHER_STATES``), whose forces are "unknown".
     ``role``: person, body, state, anonymous, analyst, media, imagery.
     """
 
@@ -515,6 +518,27 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
     _p("TASS", "media", "media", r"(?-i:TASS|Tass)"),
     _p("RIA Novosti", "media", "media", r"RIA(?:\s+Novosti)?"),
     _p("Interfax", "media", "media", r"Interfax"),
+    *(
+        entry
+        for name, adjective, capital in lx.OTHER_STATES
+        for entry in (
+            _p(
+                f"{adjective} Ministry of Defence",
+                "third",
+                "body",
+                rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
+                rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
+                rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
+            ),
+            _p(
+                f"{adjective} government",
+                "third",
+                "state",
+                rf"(?-i:{name}|{capital})(?!{_A}s)",
+                rf"(?:the\s+)?{adjective}\s+government",
+            ),
+        )
+    ),
 )
 
 # for "she" and "he": the women among the people above
