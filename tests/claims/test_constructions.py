@@ -1691,3 +1691,18 @@ def test_states_of_other_conflicts_speak_and_their_forces_are_not_russias() -> N
         ("Armenian Ministry of Defence", ClaimKind.DEPLOYMENT, Force.UNKNOWN),
     ]
     assert claims[1].quantity == 50
+
+
+def test_what_is_demanded_of_another_is_no_claim() -> None:
+    for text in (
+        "Russia demanded that NATO withdraw its forces from eastern Europe.",
+        "Lavrov called for NATO to pull its troops out of Romania and Bulgaria.",
+        "He said Moscow's central demand remained a pledge that Ukraine would never join NATO, "
+        "along with a commitment that the alliance would withdraw forces from eastern Europe.",
+    ):
+        assert _claims(text) == [], text  # were NATO's withdrawal, claimed by the outlet
+    kept = _only("Despite calls for de-escalation, Russia added 7,000 troops, a US official said.")
+    assert kept.kind is ClaimKind.BUILD_UP  # a demand's scope ends at the comma
+    assert _only("Putin pledged that the troops would return to their bases.").kind is (
+        ClaimKind.WITHDRAWAL  # a pledge about one's own forces is a claim
+    )

@@ -255,6 +255,14 @@ REASSURANCE = re.compile(
     rf"(?:invad|attack)\w*|[\"']?\b(?:{DISMISSIVE})\b",
     I,
 )
+# A trigger that is demanded of another is no claim that it happens: "Russia demanded that NATO
+# withdraw its forces", "called for NATO to pull its troops out", "urged Moscow to pull back".
+DEMAND = re.compile(
+    r"\b(?:demand(?:s|ed|ing)?|call(?:s|ed|ing)?\s+(?:for|on|upon)|urg(?:e|es|ed|ing)"
+    r"|ultimatum|security\s+guarantees?)\b(?:[^.;,]|,\s+(?:along\s+with|and|as\s+well\s+as)\b)"
+    r"{0,150}$",
+    I,
+)
 # A trigger in a subordinate clause is assumed, not asserted: "once the exercises end".
 CONDITIONAL = re.compile(r"\b(?:once|when|whenever|after|if|unless|until|before)\s+(?:the\s+)?$", I)
 NEGATOR = re.compile(

@@ -125,6 +125,7 @@ def find_triggers(text: str) -> list[Trigger]:
         # a pattern whose subject comes first marks its verb "v": negation is read before it
         for start in [m.start("v") if "v" in rx.groupindex else m.start()]
         if not lx.CONDITIONAL.search(text[max(0, start - 20) : start])
+        and not lx.DEMAND.search(text[:start])
     ]
     states = [t for t in found if t.kind is ClaimKind.COUNT]
     found = [
