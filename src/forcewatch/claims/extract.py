@@ -315,13 +315,11 @@ def _statements(words: str) -> list[str]:
     ]
     out = []
     for part in parts:
-        other = _NOT_THE_OTHER.search(part)
-        rather = _RATHER_THAN.search(part)
-        if other is not None and find_triggers(other.group("other")):
-            out += [part[: other.start()], f"There is no {other.group('other').split(None, 1)[1]}."]
-        elif rather is not None and find_triggers(rather.group("other")):
-            bare = re.sub(r"^(?:an?|the|any)\s+", "", rather["other"], flags=re.IGNORECASE)
-            out += [part[: rather.start()] + part[rather.end() :], f"There is no {bare}."]
+        # "X, not Y", "X rather than Y": X as said, and "There is no Y."
+        contrast = _NOT_THE_OTHER.search(part) or _RATHER_THAN.search(part)
+        if contrast is not None and find_triggers(contrast["other"]):
+            other = re.sub(r"^(?:an?|the|any)\s+", "", contrast["other"], flags=re.IGNORECASE)
+            out += [part[: contrast.start()] + part[contrast.end() :], f"There is no {other}."]
         else:
             out.append(part)
     return out

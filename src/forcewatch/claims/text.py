@@ -129,6 +129,14 @@ def _wrap_width(lines: list[str]) -> int | None:
     return width if overlong * 10 <= len(long_lines) else None
 
 
+def _running_heads(lines: list[str]) -> set[str]:
+    """Running heads and feet: short lines that come back page after page (digits as "#")."""
+    seen = Counter(_DIGITS.sub("#", line.strip()) for line in lines if len(line.strip()) <= 80)
+    return {
+        line for line, n in seen.items() if n >= _RUNNING_HEAD_MIN and not _TERMINAL.search(line)
+    }
+
+
 def unwrap(text: str) -> str:
     """Text with each paragraph on one line. A line whose sentence runs on into a next line
     starting in lower case is joined to it, in any text. In a hard-wrapped text
@@ -139,13 +147,7 @@ def unwrap(text: str) -> str:
     lines = [line.rstrip() for line in text.splitlines()]
     width = _wrap_width(lines)
     full = _WRAP_FULL * width if width is not None else float("inf")
-    # running heads and feet: short lines that come back page after page
-    seen = Counter(_DIGITS.sub("#", line.strip()) for line in lines if len(line.strip()) <= 80)
-    heads = {
-        line
-        for line, n in seen.items()
-        if n >= _RUNNING_HEAD_MIN and _TERMINAL.search(line) is None
-    }
+    heads = _running_heads(lines) if width is not None else set()
 
     def furniture(line: str) -> bool:
         return not line or bool(_PAGE_FURNITURE.match(line)) or _DIGITS.sub("#", line) in heads
