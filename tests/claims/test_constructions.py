@@ -1706,3 +1706,19 @@ def test_what_is_demanded_of_another_is_no_claim() -> None:
     assert _only("Putin pledged that the troops would return to their bases.").kind is (
         ClaimKind.WITHDRAWAL  # a pledge about one's own forces is a claim
     )
+
+
+def test_a_pullback_from_around_kyiv() -> None:
+    texts = {
+        "Chernihiv mayor Vladyslav Atroshenko told CNN there was no sign of Russian forces "
+        "leaving the outskirts of his city.": (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+        "Britain's Ministry of Defence said that heavily depleted Russian units were being "
+        "forced to return to Belarus and Russia to regroup.": (ClaimKind.WITHDRAWAL, None),
+        "Russian Deputy Defence Minister Alexander Fomin announced that Moscow would sharply cut "
+        "back military activity around Kyiv and Chernihiv.": (ClaimKind.WITHDRAWAL, None),
+        "Kirby said what we have seen is additional capability continuing to flow toward the "
+        "border.": (ClaimKind.MOVEMENT, None),
+    }
+    for text, expected in texts.items():
+        claim = _only(text)
+        assert (claim.kind, claim.denied_kind) == expected, text  # were none

@@ -107,7 +107,11 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.WITHDRAWAL, True,
          r"\b(?:leav(?:e|es|ing)|left|depart(?:s|ed|ing)?)\s+(?:the\s+)?(?:(?-i:[A-Z][\w-]+)\s+)?"
          r"(?:border|crimea|belarus|area|region|exercise|training\s+grounds?|country|republic"
-         r"|territory|peninsula)\b"),
+         r"|territory|peninsula|outskirts|positions|capital|city|town|front)\b"),
+        (ClaimKind.WITHDRAWAL, True,  # "return to Belarus and Russia to regroup", "scale back"
+         r"\breturn(?:s|ed|ing)?\s+(?:\w+\s+)?to\s+(?:Russia|Belarus|Russian\s+territory)\b"
+         r"|\b(?:cut(?:s|ting)?|scal(?:e|es|ed|ing)|wind(?:s|ing)?|wound)\s+(?:\w+\s+)?(?:back|down)\s+"
+         r"(?:its\s+|their\s+|the\s+)?(?:military\s+activity|offensive|operations?|presence|forces)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "units that had been there have now departed"
          r"\b(?:ha(?:ve|s|d))\s+(?:now\s+|since\s+|already\s+|recently\s+|also\s+)*"
          r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"
@@ -163,7 +167,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.MOVEMENT, True, r"\bmov(?:e|es|ed|ing)\b"),
         (ClaimKind.MOVEMENT, True,
          r"\b(?:head(?:ed|ing|s)?|travel(?:l?ed|l?ing|s)?|roll(?:ed|ing|s)?|driv(?:e|es|ing)"
-         r"|march(?:ed|ing)?)\s+(?:\w+\s+)?(?:west|east|north|south|toward|towards|to|into|through)\b"),
+         r"|march(?:ed|ing)?|flow(?:s|ed|ing)?|stream(?:s|ed|ing)?)\s+(?:\w+\s+)?(?:west|east|north"
+         r"|south|toward|towards|to|into|through)\b"),
         (ClaimKind.MOVEMENT, True, r"\bmade\s+(?:their|its)\s+way\b"),
         (ClaimKind.MOVEMENT, True, r"\bpass(?:ed|es|ing)?\s+through\b"),
         # an invasion under way (not "could invade": a prediction is no observed activity)
@@ -515,7 +520,7 @@ _SHARED_WORDS = (
     r"|airfields?|air\s*bases?|airbases?|tents?|bases?|camps?|garrisons?|navy|fleet|ships?|vessels"
     r"|launchers?|squadrons?|field\s+hospitals?|pontoon|bridges?|contingent|kit|hardware|columns?"
     r"|training\s+(?:areas?|grounds?|ranges?)|exercises|drills|manoeuvres|maneuvers|war\s*games"
-    r"|blood\s+supplies|bombers"
+    r"|blood\s+supplies|bombers|capabilit(?:y|ies)"
 )
 MILITARY_NOUN = re.compile(rf"\b(?:{_MILITARY_WORDS}|{_SHARED_WORDS})\b", I)
 # Words of other news (sport, travel, markets): with them, only an unambiguous military word
