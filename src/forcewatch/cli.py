@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -83,6 +83,23 @@ def _project(project: Path | None) -> Any:
     from forcewatch.config import load_project
 
     return load_project(project)
+
+
+def _output(path: Path, proj: Any = None, inputs: Sequence[Path] = ()) -> Path:
+    """``path`` as an output file, refused when writing it would destroy the project's store or
+    configuration, or one of the command's own inputs."""
+    target = path.expanduser().resolve()
+    protected = proj.protected_files() if proj is not None else set()
+    if target in protected:
+        raise InputError(
+            f"{path} is the project's {'configuration' if target.suffix == '.yaml' else 'store'}; "
+            "write the output to another file"
+        )
+    if any(target == Path(p).expanduser().resolve() for p in inputs):
+        raise InputError(f"{path} is one of the inputs; write the output to another file")
+    if target.is_dir():
+        raise InputError(f"{path} is a folder; give a file name for the output")
+    return path
 
 
 def _table(*columns: str) -> Table:
@@ -502,7 +519,9 @@ def claims_export(
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
-    claims = [Claim.from_dict(c) for c in repo.list_claims(store_for(_project(project)))]
+    proj = _project(project)
+    _output(file, proj)
+    claims = [Claim.from_dict(c) for c in repo.list_claims(store_for(proj))]
     dump_claims_yaml(claims, file)
     out.print(f"{len(claims)} claim(s) written to {file}")
 
@@ -583,9 +602,8 @@ def report(
     from forcewatch.publish.report import build_report
 
     proj = _project(project)
-    path = build_report(
-        proj, out_file or proj.out_dir / "report.html", claim_ids=claim, site_names=site, pdf=pdf
-    )
+    target = _output(out_file or proj.out_dir / "report.html", proj)
+    path = build_report(proj, target, claim_ids=claim, site_names=site, pdf=pdf)
     out.print(f"report: {path}")
 
 
@@ -601,7 +619,7 @@ def bundle(
     from forcewatch.publish.bundle import build_bundle
 
     proj = _project(project)
-    path = build_bundle(proj, out_file or proj.out_dir / "evidence.zip")
+    path = build_bundle(proj, _output(out_file or proj.out_dir / "evidence.zip", proj))
     out.print(f"bundle: {path}")
 
 
@@ -640,7 +658,10 @@ def export(
 
     if fmt not in {"gpkg", "parquet", "geojson", "csv"}:
         raise InputError(f"--format {fmt!r}: use gpkg, parquet, geojson or csv")
-    written = run_export(_project(project), fmt, out_path, layer=layer, site_names=site)
+    proj = _project(project)
+    if out_path.expanduser().resolve() in proj.protected_files():
+        _output(out_path, proj)  # says which file it is
+    written = run_export(proj, fmt, out_path, layer=layer, site_names=site)
     for path in written:
         out.print(f"exported: {path}")
 
@@ -692,6 +713,9 @@ def detect(
 
     if png is not None and len(images) != 1:
         raise InputError("--png draws one image: give a single image with it")
+    _output(out_file, inputs=images)
+    if png is not None:
+        _output(png, inputs=images)
     gsd: float | str | None = {"auto": "auto", "model": None}.get(gsd_m.strip().lower(), gsd_m)
     if isinstance(gsd, str) and gsd != "auto":
         try:

@@ -235,6 +235,16 @@ class Project:
     def cache_dir(self) -> Path:
         return self.root / "cache"
 
+    def protected_files(self) -> set[Path]:
+        """Files no output may be written over: the configuration and an SQLite store (with
+        its journal files)."""
+        files = {self.config_path.resolve()}
+        url = self.store_url
+        if url.startswith("sqlite:///"):
+            db = Path(url.removeprefix("sqlite:///")).expanduser().resolve()
+            files |= {db, *(db.with_name(db.name + end) for end in ("-wal", "-shm", "-journal"))}
+        return files
+
     def resolve(self, path: str | Path) -> Path:
         """A path from the config, relative to the project folder."""
         p = Path(path).expanduser()

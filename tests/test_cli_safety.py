@@ -1,0 +1,66 @@
+"""Commands that could destroy what a project holds refuse, in one line (found by a robustness
+sweep of the CLI: each test names what used to happen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forcewatch.cli import app
+from forcewatch.errors import ForceWatchError
+from tests.helpers import tiny_project
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "p"
+    tiny_project(folder)
+    result = CliRunner().invoke(
+        app,
+        ["claims", "add", "--project", str(folder), "--speaker", "Russian Ministry of Defence",
+         "--kind", "withdrawal", "--stated-on", "2022-02-15", "--quote", "units are returning"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def _refused(folder: Path, args: list[str], says: str) -> None:
+    result = CliRunner().invoke(app, [*args, "--project", str(folder)])
+    assert isinstance(result.exception, ForceWatchError), result.output
+    assert says in str(result.exception) and "\n" not in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["claims", "export", "forcewatch.db"],
+        ["report", "--out", "forcewatch.db"],
+        ["bundle", "--out", "forcewatch.db"],
+        ["export", "--format", "gpkg", "--out", "forcewatch.db"],
+    ],
+)
+def test_no_output_is_written_over_the_store(
+    project: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    _refused(project, args, "the project's store")  # each wrote over it, exit 0
+    assert (project / "forcewatch.db").read_bytes()[:16] == SQLITE_MAGIC
+    listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project)])
+    assert listed.exit_code == 0 and "units are returning" in listed.output
+
+
+def test_no_output_is_written_over_the_configuration_or_an_input(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    before = (project / "forcewatch.yaml").read_text()
+    _refused(project, ["claims", "export", "forcewatch.yaml"], "configuration")
+    assert (project / "forcewatch.yaml").read_text() == before
+    image = next((project / "imagery").rglob("*.tif"))
+    result = CliRunner().invoke(app, ["detect", str(image), "--out", str(image)])
+    assert isinstance(result.exception, ForceWatchError)  # it wrote GeoJSON over the image
+    assert "one of the inputs" in str(result.exception)
