@@ -64,3 +64,17 @@ def test_no_output_is_written_over_the_configuration_or_an_input(
     result = CliRunner().invoke(app, ["detect", str(image), "--out", str(image)])
     assert isinstance(result.exception, ForceWatchError)  # it wrote GeoJSON over the image
     assert "one of the inputs" in str(result.exception)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_claim_dated_outside_any_imagery_is_refused(project: Path, day: str) -> None:
+    # 0001-01-01 was stored, then verdicts, report and bundle crashed for the whole project;
+    # 9999-12-31 crashed `claims add` with an OverflowError
+    _refused(
+        project,
+        ["claims", "add", "--speaker", "X", "--kind", "withdrawal", "--stated-on", day,
+         "--quote", "q"],
+        "outside 1950-2100",
+    )  # fmt: skip
+    listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
+    assert listed.exit_code == 0 and listed.output.count('"id"') == 1

@@ -277,6 +277,8 @@ def claim_from_flags(
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "claim"
         raise InputError(f"bad claim ({field}): {err['msg']}") from exc
+    except ValueError as exc:  # a date no window can be built around
+        raise InputError(f"bad claim: {exc}") from exc
 
 
 def load_claims_yaml(path: str | Path) -> list[Claim]:

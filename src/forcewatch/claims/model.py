@@ -99,9 +99,16 @@ DEFAULT_WINDOW_DAYS: dict[ClaimKind, tuple[int, int]] = {
     ClaimKind.DENIAL: (7, 7),
 }
 FUTURE_WINDOW_DAYS = 14
+# dates a claim may carry: satellite imagery (and its archives) lies well inside them
+EARLIEST_DATE = date(1950, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 
 _INCREASING = {ClaimKind.BUILD_UP, ClaimKind.ARRIVAL, ClaimKind.DEPLOYMENT, ClaimKind.COUNT}
 _DECREASING = {ClaimKind.WITHDRAWAL, ClaimKind.EXERCISE_END}
+
+
+def _out_of_range(name: str, day: date) -> str:
+    return f"{name} {day} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}; check the year"
 
 
 def default_window(kind: ClaimKind, stated_on: date, *, future: bool = False) -> tuple[date, date]:
@@ -182,6 +189,10 @@ class Claim(BaseModel):
         data = dict(data)
         stated_on = _as_date(data.get("stated_on"))
         kind = data.get("kind")
+        for name in ("stated_on", "published_on", "window_start", "window_end"):
+            day = _as_date(data.get(name))
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise ValueError(_out_of_range(name, day))  # no window around 0001-01-01
         if stated_on is None or kind not in set(ClaimKind):
             return data
         start, end = default_window(ClaimKind(kind), stated_on)
@@ -265,6 +276,8 @@ def new_claim(
 
     A window bound given alone keeps the other's default, moved so that start <= end.
     """
+    if not EARLIEST_DATE <= stated_on <= LATEST_DATE:
+        raise ValueError(_out_of_range("stated_on", stated_on))
     start, end = default_window(kind, stated_on, future=future)
     if window_start is None:
         window_start = start if window_end is None else min(start, window_end)
