@@ -78,3 +78,22 @@ def test_a_claim_dated_outside_any_imagery_is_refused(project: Path, day: str) -
     )  # fmt: skip
     listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
     assert listed.exit_code == 0 and listed.output.count('"id"') == 1
+
+
+def test_the_demo_does_not_write_into_a_real_project(project: Path) -> None:
+    config = project / "forcewatch.yaml"
+    config.write_text(config.read_text().replace("simulated: true", "simulated: false"))
+    # it added 11 simulated claims and ~300 simulated scenes to the store, exit 0
+    result = CliRunner().invoke(app, ["demo", "--out", str(project)])
+    assert isinstance(result.exception, ForceWatchError)
+    assert "not the simulated demo" in str(result.exception)
+    listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
+    assert listed.output.count('"id"') == 1
+
+
+def test_adding_a_site_under_a_taken_name_needs_replace(project: Path) -> None:
+    args = ["sites", "add", "Klintsy", "--lat", "60", "--lon", "30"]
+    # it replaced the site's geometry silently ("updated"); the next analyze dropped its data
+    _refused(project, args, "pass --replace")
+    result = CliRunner().invoke(app, [*args, "--replace", "--project", str(project)])
+    assert result.exit_code == 0 and "updated" in result.output

@@ -164,16 +164,34 @@ def sites_add(
     lon: Annotated[float, typer.Option(help="Longitude (WGS84).")],
     radius_km: Annotated[float, typer.Option(help="Radius of the site circle, km.")] = 1.0,
     kind: Annotated[str | None, typer.Option(help="Kind (garrison, airfield...).")] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Replace a site of that name (its measurements are redone)."),
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Add one site given by its centre and radius."""
-    from forcewatch.pipeline import import_sites
+    from forcewatch.pipeline import import_sites, store_for
     from forcewatch.sites import Site, circle_polygon
+    from forcewatch.store import repo
 
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError(f"lat/lon out of range: ({lat}, {lon})")
+    if not name.strip():
+        raise InputError("the site needs a name")
+    proj = _project(project)
+    store = store_for(proj)
+    try:
+        exists = bool(repo.list_sites(store, [name]))
+    finally:
+        store.dispose()
+    if exists and not replace:
+        raise InputError(
+            f"a site named {name!r} exists; pass --replace to redraw it (its measurements will be "
+            "redone), or choose another name"
+        )
     site = Site(name=name, geometry=circle_polygon(lon, lat, radius_km), kind=kind)
-    summary = import_sites(_project(project), extra_sites=[site])
+    summary = import_sites(proj, extra_sites=[site])
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     out.print(f"site '{name}': {'added' if summary.added else 'updated'}")

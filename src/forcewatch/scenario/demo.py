@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forcewatch.claims.ledger import load_claims_yaml
+from forcewatch.errors import ForceWatchError, InputError
 from forcewatch.pipeline import (
     analyze,
     assess,
@@ -42,6 +43,24 @@ def _write_inputs(folder: Path, spec: ScenarioSpec) -> None:
             shutil.copyfile(src, ref)
 
 
+def _refuse_a_real_project(folder: Path) -> None:
+    """The demo writes simulated scenes and claims into its folder's store: never into a
+    project of real imagery (one whose configuration does not say ``simulated: true``)."""
+    from forcewatch.config import PROJECT_FILE, load_project
+
+    if not (folder / PROJECT_FILE).is_file():
+        return
+    try:
+        simulated = load_project(folder).config.simulated
+    except ForceWatchError:
+        simulated = False
+    if not simulated:
+        raise InputError(
+            f"{folder} holds a project that is not the simulated demo; run the demo with "
+            "--out NEW_FOLDER (it would add simulated scenes and claims to this project)"
+        )
+
+
 def run_demo(
     out_dir: Path, step: Step, scheduler: str | None = None, spec: ScenarioSpec | None = None
 ) -> dict[str, Any]:
@@ -51,6 +70,7 @@ def run_demo(
 
     spec = spec or ScenarioSpec()
     out_dir = out_dir.resolve()
+    _refuse_a_real_project(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_inputs(out_dir, spec)
     project = init_project(
