@@ -97,3 +97,29 @@ def test_adding_a_site_under_a_taken_name_needs_replace(project: Path) -> None:
     _refused(project, args, "pass --replace")
     result = CliRunner().invoke(app, [*args, "--replace", "--project", str(project)])
     assert result.exit_code == 0 and "updated" in result.output
+
+
+def test_a_scene_with_nothing_valid_on_a_site_blinds_that_date_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import rasterio
+
+    from forcewatch.pipeline import analyze, ingest, store_for
+    from forcewatch.store import repo
+
+    project, imagery = tiny_project(tmp_path / "p")
+    scene = sorted(imagery.rglob("*.tif"))[2]
+    with rasterio.open(scene, "r+") as ds:
+        ds.write(-abs(ds.read()))  # dB values in a file tagged linear
+    ingest(project, [imagery])
+    # the unit failed whole, with ~45 lines of Dask logs and a traceback
+    summary = analyze(project)
+    assert summary.failures == [] and summary.units_measured == summary.units_total
+    assert str(scene) in caplog.text and "sar_units: db" in caplog.text
+    store = store_for(project)
+    try:
+        rows = repo.measurements_frame(store)
+    finally:
+        store.dispose()
+    blind = rows[(rows.metric == "valid_frac") & (rows.value == 0)]
+    assert len(blind) >= 1 and rows.metric.nunique() > 5

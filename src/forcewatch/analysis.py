@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ from forcewatch.errors import ConfigError, ImageryError
 from forcewatch.imagery.load import SiteGrid, grid_for_site, read_on_grid, site_masks
 from forcewatch.sites import Site
 from forcewatch.store.repo import StoredSite
+
+log = logging.getLogger(__name__)
 
 ANALYSIS_VERSION = "s1-activity-1"
 OPTICAL_MIN_VALID = 0.5  # site fraction of clear pixels for a Sentinel-2 scene to be compared
@@ -255,14 +258,25 @@ def measure_unit(unit: Unit) -> list[dict[str, Any]]:
     px_area_m2 = grid.res_m**2
     layers: list[np.ndarray] = []
     kept: list[SceneRef] = []
+    rows: list[dict[str, Any]] = []
     for ref in unit.scenes:
         try:
             data = read_on_grid(ref.href, grid, ref.units if ref.units != "auto" else p.units)
         except ImageryError:
             continue
+        if not np.isfinite(data[:2]).any():
+            # nothing valid on the site's grid (nodata there, or dB values read as linear power,
+            # which are negative and masked): the site is blind on that date
+            log.warning(
+                "%s: no valid pixel on the grid of %s (all nodata, or dB data read as linear: "
+                "set imagery.sar_units: db or fix the file's units tag)",
+                ref.href,
+                unit.site.name,
+            )
+            rows.append(measurement(ref, "valid_frac", 0.0))
+            continue
         layers.append(data[:2])
         kept.append(ref)
-    rows: list[dict[str, Any]] = []
     if not kept:
         return rows
     npol = min(layer.shape[0] for layer in layers)

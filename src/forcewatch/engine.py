@@ -47,6 +47,10 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
             c.close()
         return
     n = workers or os.cpu_count() or 1
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        # the cluster's start-up chatter and its copy of a task's traceback are not the user's:
+        # a failed unit is reported by the caller in one line (`-v` shows them)
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     cluster = LocalCluster(
         n_workers=1,
         threads_per_worker=n,
