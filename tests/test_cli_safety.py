@@ -123,3 +123,14 @@ def test_a_scene_with_nothing_valid_on_a_site_blinds_that_date_only(
         store.dispose()
     blind = rows[(rows.metric == "valid_frac") & (rows.value == 0)]
     assert len(blind) >= 1 and rows.metric.nunique() > 5
+
+
+def test_ingest_names_a_scene_whose_file_is_gone(tmp_path: Path) -> None:
+    from forcewatch.pipeline import ingest
+
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    gone = sorted(imagery.rglob("*.tif"))[1]
+    gone.unlink()
+    summary = ingest(project, [imagery])
+    assert summary.missing == [str(gone)]  # was "N unchanged", and the date silently dropped

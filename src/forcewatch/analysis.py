@@ -262,7 +262,8 @@ def measure_unit(unit: Unit) -> list[dict[str, Any]]:
     for ref in unit.scenes:
         try:
             data = read_on_grid(ref.href, grid, ref.units if ref.units != "auto" else p.units)
-        except ImageryError:
+        except ImageryError as exc:  # a file moved or broken since ingest: that date is missing
+            log.warning("skipping %s for %s: %s", ref.href, unit.site.name, exc)
             continue
         if not np.isfinite(data[:2]).any():
             # nothing valid on the site's grid (nodata there, or dB values read as linear power,

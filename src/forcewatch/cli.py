@@ -244,6 +244,11 @@ def ingest(
             console.print(f"[red]skipped:[/] {e}")
         for p in summary.no_overlap:
             console.print(f"[yellow]no site overlaps:[/] {p}")
+        for p in summary.missing:
+            console.print(
+                f"[yellow]missing:[/] {p} was ingested before and is gone; restore it, or its "
+                "date will be missing from the series"
+            )
     if summary.errors and summary.total == len(summary.errors):
         raise typer.Exit(3)
 

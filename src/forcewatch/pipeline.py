@@ -114,6 +114,7 @@ class IngestSummary:
     duplicate: int = 0
     no_overlap: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # registered here before, file gone
 
     @property
     def total(self) -> int:
@@ -152,9 +153,27 @@ def ingest(
             if not overlaps and status != "duplicate":
                 summary.no_overlap.append(str(path))
             progress(i + 1, len(files))
+        summary.missing = _missing_files(store, paths or project.config.imagery.paths)
     finally:
         store.dispose()
     return summary
+
+
+def _missing_files(store: Store, paths: Sequence[str | Path]) -> list[str]:
+    """Scenes registered from under ``paths`` whose files are gone: analysis would skip them
+    and their dates would drop out of the series."""
+    roots = [Path(p).expanduser().resolve() for p in paths]
+    frame = repo.scenes_frame(store)
+    if frame.empty or "href" not in frame:
+        return []
+    gone = []
+    for href in frame["href"].unique():
+        path = Path(str(href))
+        if "://" in str(href) or path.exists():
+            continue
+        if any(path.resolve().is_relative_to(root) for root in roots):
+            gone.append(str(href))
+    return sorted(gone)
 
 
 @dataclass
