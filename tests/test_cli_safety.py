@@ -134,3 +134,24 @@ def test_ingest_names_a_scene_whose_file_is_gone(tmp_path: Path) -> None:
     gone.unlink()
     summary = ingest(project, [imagery])
     assert summary.missing == [str(gone)]  # was "N unchanged", and the date silently dropped
+
+
+def test_an_unforeseen_error_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from forcewatch import cli
+
+    def broken() -> None:
+        raise ValueError("could not convert string to float: 'abc'\nsecond line [units]")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()  # was a Python traceback
+    captured = capsys.readouterr()
+    said = " ".join((captured.out + captured.err).split())
+    assert exited.value.code == 1
+    assert said.startswith("error: ValueError: could not convert string to float: 'abc'")
+    assert "-v" in said and "Traceback" not in said and "second line" not in said

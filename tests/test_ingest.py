@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from rasterio.transform import from_origin
 
@@ -103,3 +104,34 @@ def test_undated_raster_gets_a_clear_error(tmp_path: Path) -> None:
     _small_raster(d / "x.tif")
     summary = ingest(project, [d])
     assert len(summary.errors) == 1 and "filename_pattern" in summary.errors[0]
+
+
+def test_a_bad_orbit_tag_or_sidecar_skips_that_file_only(tmp_path: Path) -> None:
+    import json as _json
+
+    import rasterio
+
+    project, imagery = tiny_project(tmp_path / "p")
+    scenes = sorted(imagery.rglob("*.tif"))
+    with rasterio.open(scenes[0], "r+") as ds:
+        ds.update_tags(RELATIVE_ORBIT="abc")
+    scenes[1].with_suffix(".json").write_text(_json.dumps([1, 2, 3]))
+    summary = ingest(project, [imagery])  # the first ended the whole ingest with a traceback
+    assert len(summary.errors) == 2 and summary.new == len(scenes) - 2
+    assert "relative orbit 'abc' is not a number" in " ".join(summary.errors)
+    assert "must be one item" in " ".join(summary.errors)
+
+
+def test_a_filename_pattern_that_is_no_regex_is_refused_when_the_config_loads(
+    tmp_path: Path,
+) -> None:
+    from forcewatch.config import load_project
+    from forcewatch.errors import ConfigError
+
+    project, _ = tiny_project(tmp_path / "p")
+    text = project.config_path.read_text()
+    project.config_path.write_text(
+        text.replace("filename_pattern: null", "filename_pattern: '(?P<date>[0-9'")
+    )
+    with pytest.raises(ConfigError, match="not a regular expression"):  # was re.error at ingest
+        load_project(project.root)

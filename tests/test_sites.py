@@ -134,6 +134,14 @@ def test_self_intersection_is_reported(tmp_path: Path) -> None:
             '{"sites": [{"name": "x", "lat": 5, "lon": 0}, {"name": "x", "lat": 6, "lon": 0}]}',
             "appears twice",
         ),
+        # these three ended in tracebacks (ValueError, GEOSException)
+        ('{"sites": [{"name": "x", "lat": 5, "lon": 0, "radius_km": "big"}]}', "not a number"),
+        (
+            '{"type": "FeatureCollection", "features": [{"properties": {"name": "p"}, '
+            '"geometry": {"type": "Point", "coordinates": [3900000, 6900000]}}]}',
+            "is not lon/lat; reproject",
+        ),
+        ('{"sites": [{"name": "x", "lat": 5, "lon": 0, "since": 2022-02-30}]}', "not valid"),
     ],
 )
 def test_bad_watchlists(tmp_path: Path, text: str, message: str) -> None:
@@ -157,6 +165,20 @@ def test_real_sites_against_published_distances(shared_data: Path) -> None:
         if rec["name"] == "Kursk":
             continue
         assert site.distance_km == pytest.approx(rec["distance_km"], abs=10.0), rec["name"]
+
+
+def test_a_reference_in_projected_metres_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "ref.geojson"
+    f.write_text('{"type": "LineString", "coordinates": [[3900000, 6900000], [3950000, 6950000]]}')
+    with pytest.raises(InputError, match="not lon/lat; reproject"):  # was a ValueError traceback
+        load_reference(f)
+
+
+def test_an_impossible_date_in_a_yaml_watchlist(tmp_path: Path) -> None:
+    f = tmp_path / "sites.yaml"
+    f.write_text("sites:\n  - {name: x, lat: 5, lon: 0, since: 2022-02-30}\n")
+    with pytest.raises(InputError, match="does not exist"):  # was a ValueError traceback
+        load_watchlist(f)
 
 
 def test_reference_must_be_line_or_polygon(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -952,11 +953,22 @@ def main() -> None:
     try:
         app()
     except ForceWatchError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console.print("interrupted; re-run the same command to resume")
         sys.exit(130)
+    except Exception as exc:  # an input or a state no check foresaw: still one line
+        if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+            raise  # -v: the whole traceback
+        first = (str(exc).splitlines() or [""])[0]
+        console.print(
+            f"[red]error:[/] {type(exc).__name__}: {escape(first)} (this input is not handled "
+            "well; run the command again with -v for the details, and please report it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

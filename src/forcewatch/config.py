@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +76,16 @@ class ImagerySettings(_Strict):
     )
     sar_units: Literal["auto", "linear", "db"] = "auto"
     grid_res_m: float = Field(default=10.0, gt=0, le=1000)
+
+    @field_validator("filename_pattern")
+    @classmethod
+    def _a_regex(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression ({exc})") from None
+        return value
 
 
 class SarSettings(_Strict):

@@ -209,6 +209,16 @@ def _valid_polygon(geom: BaseGeometry, name: str, where: str) -> BaseGeometry:
     return shapely.orient_polygons(geom) if hasattr(shapely, "orient_polygons") else geom
 
 
+def _radius(rec: dict[str, Any], default_km: float, name: str, where: str) -> float:
+    value = rec.get("radius_km", default_km)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{where}: site '{name}' radius_km {value!r} is not a number of kilometres"
+        ) from None
+
+
 def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float) -> Site:
     name = rec.get("name")
     if not name or not isinstance(name, str):
@@ -220,8 +230,12 @@ def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float)
         except Exception as exc:  # shapely raises several types for bad GeoJSON
             raise InputError(f"{where}: site '{name}' has malformed geometry ({exc})") from exc
         if isinstance(geom, Point):
-            radius = float(rec.get("radius_km", default_radius_km))
-            geom = circle_polygon(geom.x, geom.y, radius)
+            if not (-90 <= geom.y <= 90 and -180 <= geom.x <= 180):
+                raise InputError(
+                    f"{where}: site '{name}' point ({geom.x}, {geom.y}) is not lon/lat; "
+                    "reproject the file to EPSG:4326 (WGS84 degrees)"
+                )
+            geom = circle_polygon(geom.x, geom.y, _radius(rec, default_radius_km, name, where))
     elif "lat" in rec and "lon" in rec:
         try:
             lat, lon = float(rec["lat"]), float(rec["lon"])
@@ -229,7 +243,7 @@ def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float)
             raise InputError(f"{where}: site '{name}' has non-numeric lat/lon") from exc
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InputError(f"{where}: site '{name}' lat/lon out of range ({lat}, {lon})")
-        geom = circle_polygon(lon, lat, float(rec.get("radius_km", default_radius_km)))
+        geom = circle_polygon(lon, lat, _radius(rec, default_radius_km, name, where))
     else:
         raise InputError(f"{where}: site '{name}' needs a geometry or lat/lon")
     geom = _valid_polygon(geom, name, where)
@@ -255,6 +269,8 @@ def _read_structured(path: Path) -> Any:
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:  # YAML's date of an impossible day: "2022-02-30"
+        raise InputError(f"{path}: {exc} (a date that does not exist? quote it or fix it)") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -331,6 +347,12 @@ def load_reference(path: str | Path, name: str | None = None) -> ReferenceLine:
         "MultiPolygon",
     }:
         raise InputError(f"{path}: the reference must be a line or polygon, got {geom.geom_type}")
+    x0, y0, x1, y1 = geom.bounds
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise InputError(
+            f"{path}: coordinates ({x0:.0f}, {y0:.0f}) are not lon/lat; reproject the reference "
+            "to EPSG:4326 (WGS84 degrees)"
+        )
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     return ReferenceLine(name or str(props.get("name") or path.stem), geom)

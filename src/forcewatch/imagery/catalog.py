@@ -151,6 +151,13 @@ def _sidecar(path: Path) -> dict[str, Any]:
                 item = json.loads(cand.read_text(encoding="utf-8"))
             except json.JSONDecodeError as exc:
                 raise InputError(f"{cand}: malformed STAC sidecar JSON ({exc.msg})") from exc
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{cand}: the STAC sidecar is not UTF-8 text") from exc
+            if not isinstance(item, dict) or not isinstance(item.get("properties") or {}, dict):
+                raise InputError(
+                    f"{cand}: a STAC sidecar must be one item (an object with 'properties'); "
+                    "fix or remove the file"
+                )
             props = dict(item.get("properties") or {})
             props["_id"] = item.get("id")
             return props
@@ -282,7 +289,13 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
     )
     if orbit is None and s1:
         orbit = s1_relative_orbit(s1.group("mission"), int(s1.group("absorbit")))
-    rel_orbit = int(orbit) if orbit not in (None, "", -1, "-1") else None
+    try:
+        rel_orbit = int(orbit) if orbit not in (None, "", -1, "-1") else None
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{path}: relative orbit {orbit!r} is not a number; fix the RELATIVE_ORBIT tag or "
+            "the sidecar's sat:relative_orbit"
+        ) from None
     pols = sidecar.get("sar:polarizations") or (
         tags["polarisations"].split(",") if "polarisations" in tags else descriptions
     )
