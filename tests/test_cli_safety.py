@@ -155,3 +155,43 @@ def test_an_unforeseen_error_is_one_line_and_exit_1(
     assert exited.value.code == 1
     assert said.startswith("error: ValueError: could not convert string to float: 'abc'")
     assert "-v" in said and "Traceback" not in said and "second line" not in said
+
+
+def test_more_inputs_that_ended_in_tracebacks(tmp_path: Path) -> None:
+    from forcewatch.claims.article import read_index
+    from forcewatch.claims.ledger import load_ledger
+    from forcewatch.config import load_project
+    from forcewatch.engine import client
+    from forcewatch.errors import EngineError, InputError
+    from forcewatch.measure.objects.labels import _text
+    from forcewatch.pipeline import init_project
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(InputError, match="is a file; give a folder"):
+        init_project(afile)  # FileExistsError
+    with pytest.raises(InputError, match="cannot create the project folder"):
+        init_project(afile / "sub")  # NotADirectoryError
+    project, _ = tiny_project(tmp_path / "p")
+    assert load_project(project.config_path).root == project.root  # "-p p/forcewatch.yaml"
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_bytes(b"\xff\xfe c\x00l\x00")
+    with pytest.raises(InputError, match="not UTF-8"):  # UnicodeDecodeError
+        load_ledger(ledger)
+    index = tmp_path / "index.yaml"
+    index.write_text("- file: a.txt\n  published: 2022-02-30\n")
+    with pytest.raises(InputError, match="does not exist"):  # ValueError
+        read_index(index)
+    labels = tmp_path / "x.txt"
+    labels.write_bytes(b"\x00\xd5\xff")
+    with pytest.raises(InputError, match="not a text label file"):  # UnicodeDecodeError
+        _text(labels)
+    with pytest.raises(EngineError, match="cannot reach Dask scheduler"):  # "missing port"
+        with client("dask-head"):
+            pass
+    out = str(afile / "x.gpkg")
+    result = CliRunner().invoke(
+        app, ["export", "--format", "gpkg", "--out", out, "--project", str(project.root)]
+    )
+    assert isinstance(result.exception, ForceWatchError)  # pyogrio's DataSourceError
+    assert "cannot write the gpkg export" in str(result.exception)

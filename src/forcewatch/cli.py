@@ -813,7 +813,7 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the new model.")] = Path(
         "detector-out"
     ),
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 20,
+    epochs: Annotated[int, typer.Option(help="Training epochs.", min=1)] = 20,
     init_from: Annotated[
         str | None,
         typer.Option(help="'default' to fine-tune the shipped model, or a .pt/.onnx path."),

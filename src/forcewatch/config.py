@@ -265,7 +265,9 @@ class Project:
 def project_dir(arg: str | Path | None = None) -> Path:
     """The project folder: the argument, ``FORCEWATCH_PROJECT``, or the current directory."""
     chosen = arg or os.environ.get("FORCEWATCH_PROJECT") or "."
-    return Path(chosen).expanduser().resolve()
+    folder = Path(chosen).expanduser().resolve()
+    # "-p p/forcewatch.yaml": the project is the folder that file is in
+    return folder.parent if folder.name == PROJECT_FILE and folder.is_file() else folder
 
 
 def load_project(root: str | Path | None = None) -> Project:

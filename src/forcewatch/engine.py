@@ -36,7 +36,7 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
     if scheduler:
         try:
             c = Client(scheduler, timeout="15s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: "dask-head", no port
             raise EngineError(
                 f"cannot reach Dask scheduler at {scheduler} ({exc}); check the address "
                 "or unset DASK_SCHEDULER_ADDRESS to run locally"

@@ -47,7 +47,12 @@ def init_project(
     margin_km: float = 1.0,
 ) -> Project:
     """Create ``folder/forcewatch.yaml`` (kept if present) and the store. Idempotent."""
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file; give a folder for the project")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the project folder {folder}: {exc.strerror}") from exc
     path = folder / PROJECT_FILE
     if not path.exists():
         text = render_template(name, watchlist, reference, simulated, ring_km, margin_km)

@@ -231,6 +231,10 @@ def read_index(path: Path) -> list[IndexEntry]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise InputError(f"{path} is not valid YAML: {exc}".splitlines()[0]) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: not UTF-8 text") from exc
+    except ValueError as exc:  # YAML's date of an impossible day: "published: 2022-02-30"
+        raise InputError(f"{path}: {exc} (a date that does not exist?); use YYYY-MM-DD") from exc
     if isinstance(data, dict):
         data = data.get("articles")
     if not isinstance(data, list):

@@ -140,6 +140,8 @@ def load_ledger(path: str | Path) -> list[Claim]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read ledger {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read ledger {path}: not UTF-8 text; save it as UTF-8") from exc
     return parse_ledger(text, source=str(path))
 
 

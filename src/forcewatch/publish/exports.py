@@ -25,6 +25,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pyogrio.errors import DataSourceError
 from shapely.geometry import MultiPoint
 
 from forcewatch.config import Project
@@ -185,7 +186,10 @@ def _write(gdf: gpd.GeoDataFrame, fmt: str, path: Path, layer: str) -> None:
                 gdf[col] = gdf[col].map(lambda t: None if pd.isna(t) else t.isoformat())
         gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
     else:
-        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        try:
+            gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        except DataSourceError as exc:  # GDAL cannot open or create the file there
+            raise OSError(str(exc)) from exc
 
 
 def export(

@@ -82,6 +82,14 @@ class ImageLabels:
         return {str(k): int(v) for k, v in zip(names, n, strict=True)}
 
 
+def _text(path: Path) -> str:
+    """A label file's text; a file that is not UTF-8 text is refused by name."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text label file (not UTF-8); remove or fix it") from None
+
+
 def image_size(path: Path) -> tuple[int, int]:
     """``(width_px, height_px)`` of an image, read from its header only."""
     try:
@@ -124,7 +132,7 @@ def _check_and_clip(
 
 def read_yolo_classes(path: Path) -> tuple[str, ...]:
     """Class names from a YOLO ``classes.txt`` / ``obj.names`` (one per line)."""
-    return tuple(line.strip() for line in path.read_text().splitlines() if line.strip())
+    return tuple(line.strip() for line in _text(path).splitlines() if line.strip())
 
 
 def read_yolo(
@@ -143,7 +151,7 @@ def read_yolo(
     width_px, height_px = image_size(image_path)
     rows: list[list[float]] = []
     where: list[str] = []
-    text = label_path.read_text() if label_path.exists() else ""
+    text = _text(label_path) if label_path.exists() else ""
     for n, line in enumerate(text.splitlines(), start=1):
         parts = line.split()
         if not parts:
@@ -219,7 +227,7 @@ def read_dota(
     names: list[str] = []
     diff: list[bool] = []
     where: list[str] = []
-    for n, line in enumerate(label_path.read_text().splitlines(), start=1):
+    for n, line in enumerate(_text(label_path).splitlines(), start=1):
         if not line.strip():
             continue
         meta = _DOTA_META.match(line)
@@ -260,7 +268,7 @@ def read_coco(
     json_path = Path(json_path)
     base = Path(image_dir) if image_dir is not None else json_path.parent
     try:
-        doc = json.loads(json_path.read_text())
+        doc = json.loads(_text(json_path))
         cats = {int(c["id"]): str(c["name"]) for c in doc["categories"]}
         images = {int(im["id"]): im for im in doc["images"]}
         anns: dict[int, list[dict]] = {i: [] for i in images}

@@ -206,6 +206,10 @@ def centernet_loss(
 def _device(torch: Any, device: str) -> Any:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.split(":")[0] not in ("cpu", "cuda"):
+        raise InputError(f"--device {device!r}: use auto, cpu or cuda")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"--device {device}: this torch has no CUDA GPU; use --device cpu")
     return torch.device(device)
 
 
