@@ -195,3 +195,37 @@ def test_more_inputs_that_ended_in_tracebacks(tmp_path: Path) -> None:
     )
     assert isinstance(result.exception, ForceWatchError)  # pyogrio's DataSourceError
     assert "cannot write the gpkg export" in str(result.exception)
+
+
+def test_init_reads_its_paths_from_where_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcewatch.config import load_project
+    from forcewatch.sites import load_watchlist
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sites.yaml").write_text("sites:\n  - {name: A, lat: 51.5, lon: 36.5}\n")
+    result = CliRunner().invoke(app, ["init", "myproject", "--watchlist", "sites.yaml"])
+    assert result.exit_code == 0, result.output
+    # the README's sequence: the path was kept as typed and looked for inside myproject
+    project = load_project(tmp_path / "myproject")
+    assert project.config.sites.watchlist is not None
+    assert load_watchlist(project.resolve(project.config.sites.watchlist))[0].name == "A"
+    missing = CliRunner().invoke(app, ["init", "other", "--watchlist", "nowhere.geojson"])
+    assert isinstance(missing.exception, ForceWatchError)  # was accepted, exit 0
+    assert "no such file" in str(missing.exception)
+
+
+def test_bundle_alone_builds_and_brackets_in_quotes_stay(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    built = CliRunner().invoke(app, ["bundle"])  # printed the help, exit 2, as documented
+    assert built.exit_code == 0 and (project / "out" / "evidence.zip").is_file()
+    CliRunner().invoke(
+        app,
+        ["claims", "add", "--speaker", "Analyst", "--kind", "withdrawal", "--stated-on",
+         "2022-02-15", "--quote", "They [the units] left the camp"],
+    )  # fmt: skip
+    listed = CliRunner().invoke(app, ["claims", "list"], terminal_width=200)
+    assert "They [the units] left the camp" in listed.output  # was "They  left the camp"

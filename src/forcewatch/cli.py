@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,8 @@ claims_app = typer.Typer(
     help="The claims ledger: add, list, extract, import, export.", no_args_is_help=True
 )
 bundle_app = typer.Typer(
-    help="Evidence bundles: build and verify.", no_args_is_help=True, invoke_without_command=True
+    help="Evidence bundles: `forcewatch bundle` builds one, `bundle verify FILE` checks one.",
+    invoke_without_command=True,
 )
 app.add_typer(sites_app, name="sites")
 app.add_typer(claims_app, name="claims")
@@ -139,7 +141,22 @@ def init(
     """Create a project: forcewatch.yaml (with every default) and the store."""
     from forcewatch.pipeline import init_project
 
-    project = init_project(folder, name=name, watchlist=watchlist, reference=reference)
+    def seen_from_project(given: str | None, what: str) -> str | None:
+        # a path typed here is relative to where the command runs; the config's paths are
+        # relative to the project folder
+        if given is None or "://" in given:
+            return given
+        path = Path(given).expanduser()
+        if not path.is_file():
+            raise InputError(f"--{what} {given}: no such file (paths are relative to {Path.cwd()})")
+        return os.path.relpath(path.resolve(), folder.expanduser().resolve())
+
+    project = init_project(
+        folder,
+        name=name,
+        watchlist=seen_from_project(watchlist, "watchlist"),
+        reference=seen_from_project(reference, "reference"),
+    )
     out.print(f"Project ready in {project.root} (store: {project.store_url})")
 
 
@@ -242,7 +259,7 @@ def ingest(
             f"{summary.duplicate} duplicate, {len(summary.errors)} unreadable"
         )
         for e in summary.errors:
-            console.print(f"[red]skipped:[/] {e}")
+            console.print(f"[red]skipped:[/] {escape(e)}")
         for p in summary.no_overlap:
             console.print(f"[yellow]no site overlaps:[/] {p}")
         for p in summary.missing:
@@ -359,7 +376,7 @@ def series(
     for r in merged.sort_values(["site", "geometry_key", "acquired_utc"]).itertuples():
         value = getattr(r, "value", float("nan"))
         table.add_row(
-            r.site,
+            escape(str(r.site)),
             r.geometry_key,
             str(r.acquired_utc.date()),
             getattr(r, "state", ""),
@@ -441,10 +458,10 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
         table.add_row(
             c["id"][:8],
             str(c["stated_on"]),
-            c["speaker"],
+            escape(c["speaker"]),
             c["kind"],
             c.get("force") or "",
-            (c.get("quote") or "")[:80],
+            escape((c.get("quote") or "")[:80]),
         )
     out.print(table)
 
@@ -511,12 +528,12 @@ def claims_extract(
         qty = "" if c.quantity is None else f"{c.quantity:,.0f} {c.unit or ''}"
         table.add_row(
             str(c.stated_on),
-            c.speaker,
+            escape(c.speaker),
             c.kind,
             c.direction or "",
             qty,
             c.force or "",
-            _short(c.quote, 160),
+            escape(_short(c.quote, 160)),
         )
     out.print(table)
 
@@ -579,11 +596,11 @@ def verdict_table(verdicts: list[dict[str, Any]], claims: list[dict[str, Any]]) 
         conf = v.get("confidence")
         table.add_row(
             str(c.get("stated_on", "")),
-            c.get("speaker", ""),
-            _short(c.get("quote") or c.get("kind", ""), 110),
+            escape(c.get("speaker", "")),
+            escape(_short(c.get("quote") or c.get("kind", ""), 110)),
             f"[{col}]{v['verdict']}[/]",
             "" if conf is None else f"{conf:.2f}",
-            v.get("explanation") or "",
+            escape(v.get("explanation") or ""),
         )
     return table
 
@@ -759,7 +776,7 @@ def detect(
             update(i + 1, len(images))
             if isinstance(result, DetectionFailure):
                 failures += 1
-                console.print(f"[red]skipped:[/] {result.message}")
+                console.print(f"[red]skipped:[/] {escape(result.message)}")
                 continue
             collection = to_geojson(result)
             for f in collection["features"]:
