@@ -229,3 +229,23 @@ def test_bundle_alone_builds_and_brackets_in_quotes_stay(
     )  # fmt: skip
     listed = CliRunner().invoke(app, ["claims", "list"], terminal_width=200)
     assert "They [the units] left the camp" in listed.output  # was "They  left the camp"
+
+
+def test_an_edited_ledger_updates_its_claims_and_a_claim_can_be_removed(
+    project: Path, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "ledger.yaml"
+    exported = CliRunner().invoke(app, ["claims", "export", str(ledger), "--project", str(project)])
+    assert exported.exit_code == 0
+    ledger.write_text(ledger.read_text().replace("units are returning", "units are leaving"))
+    again = CliRunner().invoke(app, ["claims", "import", str(ledger), "--project", str(project)])
+    # was "0 added, 1 already in the ledger", and the edit silently ignored
+    assert "0 added, 1 updated, 0 already in the ledger" in again.output
+    listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
+    assert "units are leaving" in listed.output and "units are returning" not in listed.output
+    claim_id = listed.output.split('"id": "')[1][:8]
+    _refused(project, ["claims", "remove", "zzzzzzzz"], "no claim has that id")
+    removed = CliRunner().invoke(app, ["claims", "remove", claim_id, "--project", str(project)])
+    assert removed.exit_code == 0 and "1 removed" in removed.output
+    listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
+    assert '"id"' not in listed.output

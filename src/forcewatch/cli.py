@@ -388,19 +388,22 @@ def series(
 # --- claims and verdicts -----------------------------------------------------------------------
 
 
-def _store_claims(proj: Any, claims: list[Any]) -> int:
+def _store_claims(proj: Any, claims: list[Any]) -> str:
+    """Store claims; a claim whose id is stored with other content (an edited ledger) replaces
+    it. Returns what happened, for the user: "2 added, 1 updated, 3 already in the ledger"."""
+    from collections import Counter
+
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
     store = store_for(proj)
-    added = 0
     try:
         with store.begin() as conn:
-            for c in claims:
-                added += repo.upsert_claim(conn, c.to_dict())
+            done = Counter(repo.replace_claim(conn, c.to_dict()) for c in claims)
     finally:
         store.dispose()
-    return added
+    updated = f", {done['updated']} updated" if done["updated"] else ""
+    return f"{done['added']} added{updated}, {done['same']} already in the ledger"
 
 
 @claims_app.command("add")
@@ -439,8 +442,7 @@ def claims_add(
                 outlet=outlet,
             )
         ]
-    added = _store_claims(proj, claims)
-    out.print(f"claims: {added} added, {len(claims) - added} already in the ledger")
+    out.print(f"claims: {_store_claims(proj, claims)}")
 
 
 @claims_app.command("list")
@@ -518,8 +520,7 @@ def claims_extract(
         name = outlet or entry.outlet or article.outlet
         claims += extract_claims(article.text, day, outlet=name, source=str(entry.path))
     if save:
-        added = _store_claims(_project(project), claims)
-        console.print(f"{added} claim(s) stored")
+        console.print(f"claims: {_store_claims(_project(project), claims)}")
     if as_json:
         _print_json([c.to_dict() for c in claims])
         return
@@ -546,8 +547,36 @@ def claims_import(
     from forcewatch.claims.ledger import load_claims_yaml
 
     claims = load_claims_yaml(file)
-    added = _store_claims(_project(project), claims)
-    out.print(f"claims: {added} added, {len(claims) - added} already in the ledger")
+    out.print(f"claims: {_store_claims(_project(project), claims)}")
+
+
+@claims_app.command("remove")
+def claims_remove(
+    ids: Annotated[list[str], typer.Argument(help="Claim ids (or their first 8+ characters).")],
+    project: ProjectOpt = None,
+) -> None:
+    """Remove claims (and their verdicts) from the ledger."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(_project(project))
+    try:
+        stored = [c["id"] for c in repo.list_claims(store)]
+        chosen = []
+        for given in ids:
+            found = [i for i in stored if i.startswith(given)] if len(given) >= 8 else []
+            if len(found) != 1:
+                raise InputError(
+                    f"claim {given!r}: {'no' if not found else 'more than one'} claim has that "
+                    "id; see `forcewatch claims list` (8 characters at least)"
+                )
+            chosen += found
+        with store.begin() as conn:
+            for claim_id in chosen:
+                repo.delete_claim(conn, claim_id)
+    finally:
+        store.dispose()
+    out.print(f"claims: {len(chosen)} removed")
 
 
 @claims_app.command("export")

@@ -422,6 +422,35 @@ def upsert_claim(conn: Connection, claim: dict[str, Any]) -> bool:
     return True
 
 
+def replace_claim(conn: Connection, claim: dict[str, Any]) -> str:
+    """Store a claim: "added" (new id), "updated" (the id was stored with other content; its
+    verdicts are dropped, to be tested again) or "same"."""
+    row = conn.execute(select(t.claims.c.data).where(t.claims.c.id == claim["id"])).first()
+    if row is None:
+        upsert_claim(conn, claim)
+        return "added"
+    if _json_equal(row.data, claim):
+        return "same"
+    delete_claim(conn, claim["id"])
+    upsert_claim(conn, claim)
+    return "updated"
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    import json
+
+    def norm(x: Any) -> str:
+        return json.dumps(x, sort_keys=True, default=str)
+
+    return norm(a) == norm(b)
+
+
+def delete_claim(conn: Connection, claim_id: str) -> bool:
+    """Remove a claim and its verdicts; False when no claim has that id."""
+    conn.execute(t.verdicts.delete().where(t.verdicts.c.claim_id == claim_id))
+    return bool(conn.execute(t.claims.delete().where(t.claims.c.id == claim_id)).rowcount)
+
+
 def list_claims(store: Store) -> list[dict[str, Any]]:
     """Stored claims (their JSON), oldest statement first."""
     q = select(t.claims.c.data).order_by(t.claims.c.stated_on, t.claims.c.id)
