@@ -249,3 +249,22 @@ def test_an_edited_ledger_updates_its_claims_and_a_claim_can_be_removed(
     assert removed.exit_code == 0 and "1 removed" in removed.output
     listed = CliRunner().invoke(app, ["claims", "list", "--project", str(project), "--json"])
     assert '"id"' not in listed.output
+
+
+def test_what_was_accepted_silently(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["claims", "add", "--speaker", "X", "--kind", "withdrawal", "--stated-on", "2022-02-15",
+         "--site", "Klinsty", "--quote", "q", "--project", str(project)],
+    )  # fmt: skip
+    # a typo'd site was accepted without a word, and the claim tested on no site
+    assert result.exit_code == 0 and "'Klinsty' is not on the watchlist" in " ".join(
+        result.output.split()
+    )
+    from forcewatch.config import load_project
+    from forcewatch.pipeline import analyze, ingest
+
+    ingest(load_project(project), [project / "imagery"])
+    analyze(load_project(project))
+    _refused(project, ["series", "--metric", "no_such_metric"], "no such metric")  # empty column
+    _refused(project, ["sites", "add", "   ", "--lat", "52", "--lon", "35"], "needs a name")

@@ -151,12 +151,18 @@ def init(
             raise InputError(f"--{what} {given}: no such file (paths are relative to {Path.cwd()})")
         return os.path.relpath(path.resolve(), folder.expanduser().resolve())
 
+    existed = (folder / "forcewatch.yaml").is_file()
     project = init_project(
         folder,
         name=name,
         watchlist=seen_from_project(watchlist, "watchlist"),
         reference=seen_from_project(reference, "reference"),
     )
+    if existed and (watchlist or reference or name != "ForceWatch project"):
+        console.print(
+            f"[yellow]note:[/] {project.config_path} was there already and is kept as it is; "
+            "edit it to change the name, watchlist or reference"
+        )
     out.print(f"Project ready in {project.root} (store: {project.store_url})")
 
 
@@ -359,6 +365,9 @@ def series(
         meas = meas[meas["site"] == site] if not meas.empty else meas
         if meas.empty and states.empty:
             raise InputError(f"no series for site '{site}'; see `forcewatch sites list`")
+    if not meas.empty and metric not in set(meas["metric"]):
+        known = ", ".join(sorted(set(meas["metric"])))
+        raise InputError(f"--metric {metric!r}: no such metric; the store holds {known}")
     values = (
         meas[meas["metric"] == metric][["site", "geometry_key", "acquired_utc", "value"]]
         if not meas.empty
@@ -386,6 +395,25 @@ def series(
 
 
 # --- claims and verdicts -----------------------------------------------------------------------
+
+
+def _warn_unknown_sites(proj: Any, claims: list[Any]) -> None:
+    """A claim naming a site the watchlist does not hold ("Klinsty") cannot be tested there."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(proj)
+    try:
+        known = {s.site.name for s in repo.list_sites(store)}
+    finally:
+        store.dispose()
+    for c in claims:
+        for name in c.sites:
+            if name not in known:
+                console.print(
+                    f"[yellow]warning:[/] claim {c.id[:8]}: site {escape(name)!r} is not on the "
+                    "watchlist (see `forcewatch sites list`); it will be tested on no site"
+                )
 
 
 def _store_claims(proj: Any, claims: list[Any]) -> str:
@@ -442,6 +470,7 @@ def claims_add(
                 outlet=outlet,
             )
         ]
+    _warn_unknown_sites(proj, claims)
     out.print(f"claims: {_store_claims(proj, claims)}")
 
 

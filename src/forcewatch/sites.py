@@ -221,7 +221,7 @@ def _radius(rec: dict[str, Any], default_km: float, name: str, where: str) -> fl
 
 def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float) -> Site:
     name = rec.get("name")
-    if not name or not isinstance(name, str):
+    if not name or not isinstance(name, str) or not name.strip():
         raise InputError(f"{where}: every site needs a 'name'")
     props = {k: v for k, v in rec.items() if k not in {"name", "geometry", "lat", "lon"}}
     if "geometry" in rec and rec["geometry"] is not None:
