@@ -3,6 +3,7 @@ sweep of the CLI: each test names what used to happen)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,31 @@ def test_what_was_accepted_silently(project: Path, capsys: pytest.CaptureFixture
     analyze(load_project(project))
     _refused(project, ["series", "--metric", "no_such_metric"], "no such metric")  # empty column
     _refused(project, ["sites", "add", "   ", "--lat", "52", "--lon", "35"], "needs a name")
+
+
+def test_messages_that_misled(tmp_path: Path) -> None:
+    from forcewatch.claims.article import read_article
+    from forcewatch.claims.extract import extract_claims
+    from forcewatch.errors import InputError
+    from forcewatch.sites import load_watchlist
+
+    big = tmp_path / "big.yaml"
+    big.write_text("sites:\n  - {name: Big, lat: 51, lon: 36, radius_km: 5000}\n")
+    with pytest.raises(InputError, match="too large for a site"):  # was "self-intersection"
+        load_watchlist(big)
+    bom = tmp_path / "bom.geojson"
+    bom.write_bytes(
+        b'\xef\xbb\xbf{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        b'"properties": {"name": 123}, "geometry": {"type": "Point", "coordinates": [36, 51]}}]}'
+    )
+    assert load_watchlist(bom)[0].name == "123"  # were "not valid JSON (BOM)", "needs a name"
+    article = tmp_path / "a.txt"
+    text = (
+        "Russia's defence ministry said on Tuesday that some units were returning to their "
+        "bases after drills in the Southern and Western military districts, and that more "
+        "would follow in the coming days. Read more"
+    )
+    article.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    claims = extract_claims(read_article(article).text, date(2022, 2, 16), "X")
+    # was none: the paragraph did not end with a full stop; and the BOM went into the quote
+    assert len(claims) == 1 and claims[0].quote.startswith("Russia's defence ministry")

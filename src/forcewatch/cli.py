@@ -553,6 +553,12 @@ def claims_extract(
     if as_json:
         _print_json([c.to_dict() for c in claims])
         return
+    if not claims:
+        console.print(
+            "[yellow]no claims found[/] (sentences about forces arriving, leaving, massing or "
+            "counted, attributed or in the outlet's voice; see docs/claims.md)"
+        )
+        return
     table = _table("stated on", "speaker", "kind", "dir", "quantity", "force", "quote")
     for c in claims:
         qty = "" if c.quantity is None else f"{c.quantity:,.0f} {c.unit or ''}"
@@ -783,9 +789,28 @@ def serve(
 # --- object detection ----------------------------------------------------------------------------
 
 
+_IMAGE_SUFFIXES = {".tif", ".tiff", ".png", ".jpg", ".jpeg"}
+
+
+def _image_files(paths: Sequence[Path]) -> list[Path]:
+    """The images given, a folder standing for the images in it (sorted, not recursive)."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            inside = sorted(f for f in p.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES)
+            if not inside:
+                raise InputError(f"{p} is a folder without .tif, .png or .jpg images")
+            files += inside
+        else:
+            files.append(p)
+    return files
+
+
 @app.command()
 def detect(
-    images: Annotated[list[Path], typer.Argument(help="GeoTIFF, PNG or JPEG images, any size.")],
+    images: Annotated[
+        list[Path], typer.Argument(help="GeoTIFF, PNG or JPEG images (or folders of them).")
+    ],
     out_file: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
     model: Annotated[
         str | None, typer.Option(help="Model name or .onnx path (default: the shipped one).")
@@ -810,8 +835,11 @@ def detect(
     """Detect and count vehicles and aircraft in sharp images (tiled, batched, ONNX Runtime)."""
     from forcewatch.measure.objects import DetectionFailure, detect_images, to_geojson, write_png
 
+    images = _image_files(images)
     if png is not None and len(images) != 1:
         raise InputError("--png draws one image: give a single image with it")
+    if score_min is not None and not 0 < score_min <= 1:
+        raise InputError(f"--score-min {score_min}: give a score in (0, 1], e.g. 0.4")
     _output(out_file, inputs=images)
     if png is not None:
         _output(png, inputs=images)

@@ -142,7 +142,8 @@ def ingest(
             try:
                 scene = read_scene(path, project.config.imagery.filename_pattern)
             except (ImageryError, InputError) as exc:
-                summary.errors.append(exc.message)
+                said = exc.message  # the file's name first, once
+                summary.errors.append(said if str(path) in said else f"{path}: {said}")
                 progress(i + 1, len(files))
                 continue
             overlaps = {}

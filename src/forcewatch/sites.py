@@ -83,10 +83,18 @@ def to_crs(geom: BaseGeometry, crs: CRS, inverse: bool = False) -> BaseGeometry:
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
+MAX_RADIUS_KM = 500.0  # a site is a base, a camp or a district, not a country
+
+
 def circle_polygon(lon: float, lat: float, radius_km: float, n: int = 64) -> Polygon:
     """A geodesic circle of ``radius_km`` around (lon, lat), as a polygon in EPSG:4326."""
     if not (radius_km > 0):
         raise InputError(f"radius_km must be positive, got {radius_km}")
+    if radius_km > MAX_RADIUS_KM:
+        raise InputError(
+            f"radius_km {radius_km} is too large for a site (at most {MAX_RADIUS_KM:.0f} km); "
+            "draw a polygon for a large area"
+        )
     az = [360.0 * i / n for i in range(n)]
     lons, lats, _ = GEOD.fwd([lon] * n, [lat] * n, az, [radius_km * 1000.0] * n)
     return Polygon(list(zip(lons, lats, strict=True)))
@@ -221,6 +229,8 @@ def _radius(rec: dict[str, Any], default_km: float, name: str, where: str) -> fl
 
 def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float) -> Site:
     name = rec.get("name")
+    if isinstance(name, (int, float)) and not isinstance(name, bool):
+        name = str(name)  # "name: 123"
     if not name or not isinstance(name, str) or not name.strip():
         raise InputError(f"{where}: every site needs a 'name'")
     props = {k: v for k, v in rec.items() if k not in {"name", "geometry", "lat", "lon"}}
@@ -258,7 +268,7 @@ def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float)
 
 def _read_structured(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

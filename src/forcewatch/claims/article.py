@@ -169,7 +169,7 @@ def read_article(path: Path) -> Article:
         return pdf_to_article(raw, path)
     if b"\x00" in raw[:4096]:
         raise InputError(f"{path} is a binary file, not article text, HTML or PDF")
-    page = raw.decode("utf-8", errors="replace")
+    page = raw.decode("utf-8-sig", errors="replace")  # a byte-order mark is no text
     if _LOOKS_HTML.match(page) or path.suffix.lower() in (".html", ".htm"):
         return html_to_article(page)
     return Article(page, dateline(page), None)

@@ -137,7 +137,7 @@ def load_ledger(path: str | Path) -> list[Claim]:
     """Claims from a ledger file. Raises InputError when it is missing or invalid."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read ledger {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

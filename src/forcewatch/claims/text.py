@@ -224,6 +224,14 @@ def _post_text(para: str) -> str:
     return bare
 
 
+_READ_MORE = re.compile(
+    r"\s*(?:read\s+more|continue\s+reading|read\s+the\s+full\s+(?:story|article)|share\s+this"
+    r"(?:\s+article)?)\W*$",
+    re.IGNORECASE,
+)
+_PROSE_RUN_ON_CHARS = 200
+
+
 def clean_paragraphs(text: str) -> list[str]:
     """Prose paragraphs of a scraped page, one per line, with clutter removed (embedded posts
     are first turned into attributed sentences, ``embedded_posts``)."""
@@ -243,7 +251,14 @@ def clean_paragraphs(text: str) -> list[str]:
         if bullet is not None and len(folded[bullet.end() :].split()) >= _BULLET_MIN_WORDS:
             # "- Russia has moved 30,000 troops to Belarus, US officials said.": a sentence
             para, folded = para[bullet.end() :], folded[bullet.end() :]
-        is_prose = bool(_TERMINAL.search(folded)) and not folded.startswith(("-", "*", "\u2022"))
+        tail = _READ_MORE.search(folded)  # "... bases. Read more": the link is no text
+        if tail is not None and tail.start() > 0:
+            para, folded = para[: tail.start()], folded[: tail.start()]
+        # a long paragraph of sentences is prose even when its last one lost its full stop
+        sentences = len(para) >= _PROSE_RUN_ON_CHARS and ". " in folded
+        is_prose = bool(_TERMINAL.search(folded) or sentences) and not folded.startswith(
+            ("-", "*", "\u2022")
+        )
         if in_list and not (is_prose and len(para) >= _PROSE_MIN_CHARS):
             continue
         in_list = False
