@@ -135,3 +135,22 @@ def test_a_filename_pattern_that_is_no_regex_is_refused_when_the_config_loads(
     )
     with pytest.raises(ConfigError, match="not a regular expression"):  # was re.error at ingest
         load_project(project.root)
+
+
+@pytest.mark.parametrize(
+    ("tags", "says"),
+    [
+        ({"SENSOR": "lidar"}, "sensor 'lidar' is none of s1, s2, hr"),
+        ({"SENSOR": "s1", "RELATIVE_ORBIT": "-7"}, "relative orbit -7 is outside 1-175"),
+        ({"SENSOR": "s1", "ACQUISITION_TIME": "2099-01-01T00:00:00Z"}, "in the future"),
+    ],
+)
+def test_scenes_that_no_analysis_would_take_are_refused_at_ingest(
+    tmp_path: Path, tags: dict[str, str], says: str
+) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    odd = tmp_path / "odd"
+    _small_raster(odd / "x.tif", **{"ACQUISITION_TIME": "2022-01-01T00:00:00Z", **tags})
+    summary = ingest(project, [odd])
+    # were registered as new, then never analyzed (or analyzed as from 2099), without a word
+    assert summary.new == 0 and len(summary.errors) == 1 and says in summary.errors[0]

@@ -19,7 +19,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +234,10 @@ def read_safe_scene(path: str | Path) -> Scene:
     )
 
 
+SENSORS = ("s1", "s2", "hr")
+MAX_RELATIVE_ORBIT = 175  # Sentinel-1's relative orbits are 1-175 (Sentinel-2's 1-143)
+
+
 def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
     """Catalogue one raster file or ``.SAFE`` folder. Raises ImageryError when it is
     unreadable, incomplete or undated."""
@@ -275,6 +279,8 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
             "name); set imagery.filename_pattern in forcewatch.yaml"
         )
     acquired = parse_datetime(str(when))
+    if acquired > datetime.now(UTC) + timedelta(days=1):
+        raise ImageryError(f"{path}: acquired {acquired:%Y-%m-%d}, in the future; fix its date")
     sensor = str(
         sidecar.get("sensor")
         or tags.get("sensor")
@@ -296,6 +302,15 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
             f"{path}: relative orbit {orbit!r} is not a number; fix the RELATIVE_ORBIT tag or "
             "the sidecar's sat:relative_orbit"
         ) from None
+    if sensor not in SENSORS:
+        raise ImageryError(
+            f"{path}: sensor {sensor!r} is none of {', '.join(SENSORS)} (Sentinel-1, Sentinel-2, "
+            "high resolution); fix the SENSOR tag or the sidecar"
+        )
+    if rel_orbit is not None and not 1 <= rel_orbit <= MAX_RELATIVE_ORBIT:
+        raise ImageryError(
+            f"{path}: relative orbit {rel_orbit} is outside 1-{MAX_RELATIVE_ORBIT}; fix the tag"
+        )
     pols = sidecar.get("sar:polarizations") or (
         tags["polarisations"].split(",") if "polarisations" in tags else descriptions
     )
