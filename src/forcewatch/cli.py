@@ -88,9 +88,11 @@ def _project(project: Path | None) -> Any:
     return load_project(project)
 
 
-def _output(path: Path, proj: Any = None, inputs: Sequence[Path] = ()) -> Path:
-    """``path`` as an output file, refused when writing it would destroy the project's store or
-    configuration, or one of the command's own inputs."""
+def _output(
+    path: Path, proj: Any = None, inputs: Sequence[Path] = (), *, folder_ok: bool = False
+) -> Path:
+    """``path`` as an output file (or folder, with ``folder_ok``), refused when writing it would
+    destroy the project's store or configuration, or one of the command's own inputs."""
     target = path.expanduser().resolve()
     protected = proj.protected_files() if proj is not None else set()
     if target in protected:
@@ -100,7 +102,7 @@ def _output(path: Path, proj: Any = None, inputs: Sequence[Path] = ()) -> Path:
         )
     if any(target == Path(p).expanduser().resolve() for p in inputs):
         raise InputError(f"{path} is one of the inputs; write the output to another file")
-    if target.is_dir():
+    if target.is_dir() and not folder_ok:
         raise InputError(f"{path} is a folder; give a file name for the output")
     return path
 
@@ -764,8 +766,7 @@ def export(
     if fmt not in {"gpkg", "parquet", "geojson", "csv"}:
         raise InputError(f"--format {fmt!r}: use gpkg, parquet, geojson or csv")
     proj = _project(project)
-    if out_path.expanduser().resolve() in proj.protected_files():
-        _output(out_path, proj)  # says which file it is
+    _output(out_path, proj, folder_ok=True)  # csv, parquet, geojson: a folder of layers
     written = run_export(proj, fmt, out_path, layer=layer, site_names=site)
     for path in written:
         out.print(f"exported: {path}")

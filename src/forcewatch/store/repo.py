@@ -6,6 +6,7 @@ caller decides what one unit of work is; reads take a Store. Times are returned 
 
 from __future__ import annotations
 
+import json
 import platform
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -437,12 +438,7 @@ def replace_claim(conn: Connection, claim: dict[str, Any]) -> str:
 
 
 def _json_equal(a: Any, b: Any) -> bool:
-    import json
-
-    def norm(x: Any) -> str:
-        return json.dumps(x, sort_keys=True, default=str)
-
-    return norm(a) == norm(b)
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def delete_claim(conn: Connection, claim_id: str) -> bool:
