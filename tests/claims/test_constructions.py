@@ -1722,3 +1722,17 @@ def test_a_pullback_from_around_kyiv() -> None:
     for text, expected in texts.items():
         claim = _only(text)
         assert (claim.kind, claim.denied_kind) == expected, text  # were none
+
+
+def test_none_of_the_forces_and_a_number_in_quotation_marks() -> None:
+    none = _only(
+        "Belarus' defence ministry said that none of the Russian forces in the country were "
+        "deployed closer than 50 km to the Ukrainian frontier."
+    )
+    assert (none.kind, none.denied_kind) == (ClaimKind.DENIAL, ClaimKind.DEPLOYMENT)  # was a
+    # deployment: "none of" was too far from "deployed"
+    quoted = _only(
+        'Belarus defence ministry said that "between 5,000 and 7,000" Belarusian servicemen '
+        "were taking part in the exercise."
+    )
+    assert (quoted.quantity, quoted.unit) == (7000, "troops")  # was none: the quote mark

@@ -278,7 +278,7 @@ NEGATOR = re.compile(
 )
 WIDE_NEGATOR = re.compile(
     r"\b(?:(?:no|zero)\s+(?:sign|signs|indication|evidence|date|timetable|timeline|deadline)"
-    r"|not\s+(?:a\s+single|one)|yet\s+to\s+see|not\s+(?:yet\s+)?seen|(?:not|n't)\s+see\s+(?:any\s+)?(?:signs?|indications?|evidence)(?:\s+that)?|(?:not|n't)\s+see"
+    r"|not\s+(?:a\s+single|one)|none\s+of|yet\s+to\s+see|not\s+(?:yet\s+)?seen|(?:not|n't)\s+see\s+(?:any\s+)?(?:signs?|indications?|evidence)(?:\s+that)?|(?:not|n't)\s+see"
     r"|not\s+(?:yet\s+)?verified|no\s+meaningful)\b",
     I,
 )

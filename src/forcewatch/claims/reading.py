@@ -186,7 +186,7 @@ def find_quantity(text: str) -> Quantity | None:
         if re.search(r"\bfrom\s+$", before) and re.match(r"\s+to\s+\d", after):
             continue  # "rose from 4 to 34": the count now is the second number
         range_end = re.search(r"\bfrom\s+[\d,.]+\s+to\s+$", before) is not None
-        tail = after.lstrip()
+        tail = after.lstrip(" \"'\u201d")  # 'between 5,000 and 7,000" Belarusian servicemen'
         mods = lx.UNIT_MODIFIERS.match(tail)
         rest = tail[mods.end() :] if mods else tail
         unit = lx.unit_name(rest)
