@@ -1736,3 +1736,19 @@ def test_none_of_the_forces_and_a_number_in_quotation_marks() -> None:
         "were taking part in the exercise."
     )
     assert (quoted.quantity, quoted.unit) == (7000, "troops")  # was none: the quote mark
+
+
+def test_a_no_in_a_briefing_denies_what_the_question_asked() -> None:
+    claims = _claims(
+        "MR. KIRBY: Afternoon, everybody. We'll take questions.\n\n"
+        "Q: Are you seeing any Russian forces pulling back from Crimea or from the border?\n\n"
+        "MR. KIRBY: No, we haven't seen that. More battalion tactical groups are moving toward "
+        "the border.\n\n"
+        "Q: Will the troops in Belarus leave after the exercise?\n\n"
+        "MR. KIRBY: I won't speculate.\n"
+    )
+    # the answer was nothing: "No, we haven't seen that" names no activity of its own
+    denial = next(c for c in claims if c.kind is ClaimKind.DENIAL)
+    assert denial.denied_kind is ClaimKind.WITHDRAWAL and "Kirby" in denial.speaker
+    assert denial.quote.startswith("Q: Are you seeing any Russian forces pulling back")
+    assert [c.kind for c in claims].count(ClaimKind.DENIAL) == 1  # "I won't speculate" is none

@@ -84,6 +84,12 @@ _PROPOSITIONS = re.compile(r",?\s+and\s+that\s+", re.IGNORECASE)
 _RATHER_THAN = re.compile(
     r"(?:^\W*|,?\s+)(?:rather\s+than|instead\s+of)\s+(?P<other>[^,;.]+)", re.IGNORECASE
 )
+# an answer that says no to the question before it
+_NO_WE_HAVE_NOT = re.compile(
+    r"^\W*(?:no\b[,.]?\s*(?:we|I)\s+(?:have\s+not|haven't|have\s+seen\s+no|do\s+not|don't)"
+    r"\s+(?:seen|see)\s+(?:that|it|any(?:thing)?(?:\s+like\s+that)?)\b|no\W*$|not\s+yet\W*$)",
+    re.IGNORECASE,
+)
 # "we see a build-up, not a retreat": the first asserted, the second denied
 _NOT_THE_OTHER = re.compile(
     r",\s+(?:and\s+)?not\s+(?P<other>(?:a|an|the|any)\s+(?:[\w-]+\s+)?[\w-]+)\W*$", re.IGNORECASE
@@ -101,6 +107,7 @@ class _Article:
     dated: dict[str, date] = field(default_factory=dict)  # speaker -> last explicit date
     claims: list[tuple[Claim, bool]] = field(default_factory=list)  # (claim, explicitly dated)
     last_force: Force | None = None
+    question: str | None = None  # in a transcript, the question the current answer answers
 
     @property
     def published_on(self) -> date:
@@ -250,8 +257,17 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
     for body in refuted.values():  # "Our analysis does not support Moscow's claim of a pullback"
         _refute(art, own, body, sentence.orig, None, _ROLE_CONFIDENCE["outlet"])
     if voice is not None:
+        confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
+        if art.question and _NO_WE_HAVE_NOT.match(sentence.orig):
+            # Q: "Are you seeing any Russian forces pulling back?" A: "No, we haven't seen that."
+            asked = read_content(art.question, attributed=True, previous_force=art.last_force)
+            if asked is not None and asked.kind is not ClaimKind.DENIAL:
+                denial = _denial_of(_what_is_denied(asked), asked.force, asked.places)
+                quote = f"Q: {art.question} A: {sentence.orig}"  # the answer alone says nothing
+                _emit(art, voice, None, denial, quote, quote, confidence)
+            art.question = None
+            return
         for clause in sentence.unattributed_clauses():
-            confidence = _ROLE_CONFIDENCE.get(voice.role, 0.6) - 0.1
             _read_speaker(art, voice, clause, clause, None, confidence)
         return
     for clause in sentence.unattributed_clauses():
@@ -556,6 +572,7 @@ def extract_claims(
             voice = turn
             if turn is not _QUESTION:
                 art.discourse.history.append(turn)
+            art.question = paragraph if turn is _QUESTION else art.question
         for text_of_sentence in split_sentences(paragraph):
             sentence = Sentence(text_of_sentence, art.discourse).analyse()
             _read_sentence(sentence, art, voice)
