@@ -1752,3 +1752,41 @@ def test_a_no_in_a_briefing_denies_what_the_question_asked() -> None:
     assert denial.denied_kind is ClaimKind.WITHDRAWAL and "Kirby" in denial.speaker
     assert denial.quote.startswith("Q: Are you seeing any Russian forces pulling back")
     assert [c.kind for c in claims].count(ClaimKind.DENIAL) == 1  # "I won't speculate" is none
+
+
+# --- round 9: a second set by the same kind of writer, measured before and after ----------
+
+
+def test_history_is_no_claim() -> None:
+    for text in (
+        "She shows how the Red Army moved something like 1.3 million men and more than 3,000 "
+        "tanks into the salient.",
+        'The "temporary" stationing of Soviet troops that followed lasted more than two decades.',
+    ):
+        assert _claims(text) == [], text  # were a movement and a deployment, tested today
+
+
+def test_the_first_person_singular_and_what_did_not_happen() -> None:
+    mine = _only("I make it 400+ vehicles still sitting there.")
+    assert (mine.kind, mine.quantity, mine.speaker) == (ClaimKind.COUNT, 400, "Example Wire")
+    review = _only(
+        "But my own review of commercial imagery of the garrisons at Soloti and Valuyki shows "
+        "that the equipment there has not left."
+    )
+    assert (review.kind, review.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)
+    for text in (
+        "The claimed withdrawal has almost certainly not taken place at any meaningful scale.",
+        "NATO said the announced pullback had yet to materialise.",
+    ):
+        claim = _only(text)
+        assert (claim.kind, claim.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL), text
+
+
+def test_helicopters_that_remain_and_ships_maintained() -> None:
+    stay = _only("Around 30 attack and transport helicopters remain at Zyabrovka airfield.")
+    assert (stay.kind, stay.quantity, stay.trend) == (ClaimKind.COUNT, 30, Change.NONE)
+    ships = _only(
+        "The Russian Navy continues to maintain approximately six large landing ships in the "
+        "Black Sea."
+    )
+    assert (ships.kind, ships.quantity, ships.unit) == (ClaimKind.COUNT, 6, "ships")

@@ -61,7 +61,8 @@ _DENIES_THAT = re.compile(
 )
 # the author's own voice: "we have not seen", "our analysis shows"
 _FIRST_PERSON = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:but|and|however|yet|so)\s+)(?:we|our\s+(?:[\w-]+\s+){0,2}?(?:analysis"
+    r"(?:^|[,;:]\s*|\b(?:but|and|however|yet|so)\s+)(?:we|(?-i:I)(?:'ve|'m|'d)?"
+    r"|(?:our|my)\s+(?:[\w-]+\s+){0,2}?(?:analysis"
     r"|assessment|review|investigation|research|team|reporting|findings|data|imagery|sources?"
     r"|observers|monitors|count|counts|tally|estimates?|tracking|observations|calculations))"
     r"[\s,]",

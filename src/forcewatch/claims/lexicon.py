@@ -112,6 +112,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\breturn(?:s|ed|ing)?\s+(?:\w+\s+)?to\s+(?:Russia|Belarus|Russian\s+territory)\b"
          r"|\b(?:cut(?:s|ting)?|scal(?:e|es|ed|ing)|wind(?:s|ing)?|wound)\s+(?:\w+\s+)?(?:back|down)\s+"
          r"(?:its\s+|their\s+|the\s+)?(?:military\s+activity|offensive|operations?|presence|forces)\b"),
+        (ClaimKind.WITHDRAWAL, True,  # "the equipment there has not left": read as negated
+         r"\b(?:ha(?:ve|s|d)\s+not|ha(?:ve|s|d)n't)\s+(?:yet\s+)?(?P<v>left|departed|gone\s+home"
+         r"|moved\s+out)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "units that had been there have now departed"
          r"\b(?:ha(?:ve|s|d))\s+(?:now\s+|since\s+|already\s+|recently\s+|also\s+)*"
          r"(?:departed|left|gone)\b(?!\s+(?:for|to|toward|towards|behind|over|into)\b)"
@@ -216,8 +219,13 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          rf"\b(?:field\s+hospitals?|blood\s+supplies)\s+{_W}{{0,3}}?(?:set\s+up|erected|built"
          r"|deployed|moved)\b"),
         (ClaimKind.COUNT, True,  # a state: "tens of thousands of troops remain in Belarus"
-         r"\b(?:troops|forces|units|soldiers|servicemen|personnel)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
+         r"\b(?:troops|forces|units|soldiers|servicemen|personnel|helicopters|aircraft|jets|ships"
+         r"|vessels|tanks|vehicles|launchers|systems)\s+(?:\w+\s+){0,2}?(?P<v>remain(?:s|ed)?"
          r"|stay(?:s|ed)?)\s+(?:in|on|near|at|along|around|inside)\b"),
+        (ClaimKind.COUNT, True,  # "the Navy continues to maintain approximately six landing ships"
+         r"\bmaintain(?:s|ed|ing)?\s+(?:an?\s+)?(?:about|approximately|around|roughly|some|at\s+least"
+         r"|up\s+to|\d|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds|thousands"
+         r"|presence)"),
         (ClaimKind.COUNT, True,  # "the servicemen who arrived ... will remain at the ranges"
          r"\b(?:will|would|shall|to)\s+(?:\w+\s+)?(?P<v>remain|stay)\s+(?:in|on|near|at|along"
          r"|around|inside)\b"),
@@ -466,6 +474,7 @@ UNIT_MODIFIERS = re.compile(
     r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
     rf"|ukrainian|nato|allied|{_ALLIES}|and|combat-ready|combat|active|armou?red|military|infantry"
     r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
+    r"|large|small|landing|amphibious|assault|support|main|battle|heavy|light|mechani[sz]ed"
     r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
     I,
@@ -530,6 +539,11 @@ CIVILIAN = re.compile(
     r"|olympic\w*|championship|tournament|match|league|concert|festival|orchestra|pilgrims"
     r"|holiday\w*|students?)\b",
     I,
+)
+# Forces of the past: a claim about the Soviet army or the Wehrmacht is history, never one to test
+HISTORICAL_FORCES = re.compile(
+    r"\b(?:Soviet|USSR|Red\s+Army|Warsaw\s+Pact|Wehrmacht|Nazi|East\s+German|West\s+German"
+    r"|Third\s+Reich|Napoleon\w*|Confederate)\b"
 )
 STRONG_MILITARY = re.compile(rf"\b(?:{_MILITARY_WORDS}|combat)\b", I)
 # States by name, for "Russia has placed" (the subject of a verb) and "its troops" (the owner).

@@ -421,6 +421,21 @@ _SEEN = re.compile(
 )
 
 
+_NOT_HAPPENED = re.compile(
+    r"\s+(?:[\w-]+\s+){0,4}?(?:has|have|had|is|was|did|does)\s+(?:[\w-]+\s+){0,2}?(?:not|never)\s+"
+    r"(?:taken\s+place|take\s+place|happened|happen|occurred|occur|materiali[sz]ed|materiali[sz]e"
+    r"|begun|begin|started|start)\b"
+    r"|\s+(?:has|have|had)\s+(?:yet\s+)?to\s+(?:take\s+place|happen|materiali[sz]e|begin|start)\b",
+    re.IGNORECASE,
+)
+
+
+def _never_happened(text: str, t: Trigger) -> bool:
+    """A nominal trigger said not to have happened: "The claimed withdrawal has almost certainly
+    not taken place", "the pullback has yet to materialise"."""
+    return not t.verbal and _NOT_HAPPENED.match(text, t.end) is not None
+
+
 def _seen(text: str, t: Trigger) -> bool:
     """The speaker perceives ``t`` ("we see a build-up"), not on a condition ("when we see a
     withdrawal, we will believe it")."""
@@ -477,6 +492,8 @@ def read_content(
     verbal = [t for t in positive if t.verbal]
     if needs_military and lx.CIVILIAN.search(text) and not lx.STRONG_MILITARY.search(text):
         return None  # a football team's training camp
+    if lx.HISTORICAL_FORCES.search(text):
+        return None  # "the Red Army moved 1.3 million men", "stationing of Soviet troops"
     military = (
         not needs_military
         or lx.MILITARY_NOUN.search(text) is not None
@@ -496,6 +513,8 @@ def read_content(
     if embedded_kinds and lx.FALSE_PREDICATE.search(text):
         # "[Russia's claim that it is withdrawing] was false": the quoted claim is denied
         kind, denied = ClaimKind.DENIAL, embedded_kinds[0]
+    elif (undone := next((t for t in positive if _never_happened(text, t)), None)) is not None:
+        kind, denied = ClaimKind.DENIAL, undone.kind  # "the claimed withdrawal has not taken place"
     elif denial_verb:
         kind = ClaimKind.DENIAL
         # what is denied is in the denied clause: "denied that any build-up is taking place,
