@@ -1790,3 +1790,26 @@ def test_helicopters_that_remain_and_ships_maintained() -> None:
         "Black Sea."
     )
     assert (ships.kind, ships.quantity, ships.unit) == (ClaimKind.COUNT, 6, "ships")
+
+
+def test_the_armed_forces_of_other_states() -> None:
+    israeli = _only(
+        "The Israeli military said on Tuesday that it had deployed an additional infantry "
+        "battalion along the northern border with Lebanon."
+    )
+    # was an unknown speaker and Russia's forces
+    assert (israeli.speaker, israeli.force) == ("Israeli Ministry of Defence", Force.UNKNOWN)
+    jets = _only("On 23 January, a total of 39 PLA aircraft entered Taiwan's air defence zone.")
+    assert (jets.quantity, jets.unit, jets.force) == (39, "aircraft", Force.UNKNOWN)
+    ships = _only("In addition, 3 PLA Navy vessels were detected east of the median line.")
+    assert (ships.kind, ships.quantity, ships.unit) == (ClaimKind.COUNT, 3, "ships")  # was none
+
+
+def test_a_question_label_in_capitals_is_a_question() -> None:
+    claims = _claims(
+        "SPOKESPERSON PRICE: Good afternoon.\n\n"
+        "QUESTION: Does the department accept that Russia is pulling forces back?\n\n"
+        "SPOKESPERSON PRICE: We see more forces arriving near the border.\n"
+    )
+    assert "Question" not in {c.speaker for c in claims}  # QUESTION was a speaker
+    assert [c.kind for c in claims] == [ClaimKind.ARRIVAL]

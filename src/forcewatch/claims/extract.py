@@ -149,9 +149,9 @@ def _turn(
     if m is None or _NOT_A_TURN.match(m.group("label")):
         return None, paragraph
     label, rest = m.group("label"), paragraph[m.end() :]
-    if label in ("Q", "Question"):
+    if label.lower() in ("q", "question"):
         return _QUESTION, rest
-    if label in ("A", "Answer"):
+    if label.lower() in ("a", "answer"):
         return None, rest
     raw = label if not label.isupper() else label.title()
     entry = lookup_speaker(raw)

@@ -238,7 +238,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"end\s+of\s+(?:the\s+)?(?:\w+\s+)?(?:drills|exercises?|manoeuvres|maneuvers)\b"),
         (ClaimKind.COUNT, True,  # an observation: "at least 300 vehicles are visible"
          r"\b(?:are|were|is|was)\s+(?:clearly\s+|also\s+|now\s+)?(?:visible|present|spotted|seen"
-         r"|observed|photographed|filmed)\b"
+         r"|observed|photographed|filmed|detected|sighted|tracked)\b"
          r"|\bcan\s+(?:clearly\s+|also\s+)?be\s+seen\b"),
         (ClaimKind.BUILD_UP, True,
          r"\b(?:remain(?:s|ed|ing)?|stay(?:s|ed|ing)?)\s+in\s+(?:place|(?:their|its)\s+(?:positions"
@@ -474,7 +474,8 @@ UNIT_MODIFIERS = re.compile(
     r"^(?:(?:more|additional|extra|new|further|other|russian|belarusian|us|u\.s\.|american"
     rf"|ukrainian|nato|allied|{_ALLIES}|and|combat-ready|combat|active|armou?red|military|infantry"
     r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
-    r"|large|small|landing|amphibious|assault|support|main|battle|heavy|light|mechani[sz]ed"
+    r"|large|small|landing|amphibious|assault|support|main|battle|heavy|light|mechani[sz]ed|navy"
+    r"|(?-i:PLA|IDF|[A-Z]{2,4}(?=\s+(?:aircraft|jets|ships|vessels|troops|soldiers|tanks)))"
     r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
     I,
@@ -501,7 +502,9 @@ OTHER_STATES: tuple[tuple[str, str, str], ...] = (
     ("Syria", "Syrian", "Damascus"),
 )  # fmt: skip
 _OTHER_NAMES = "|".join(rf"{n}|{c}" for n, _, c in OTHER_STATES)
-_OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES)
+_OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES) + (
+    r"|(?-i:PLA)|people's\s+liberation\s+army|(?-i:IDF)|hezbollah"
+)
 FORCE_WORDS: tuple[tuple[Force, str], ...] = (
     (Force.RUSSIA, r"russian|russia's|russia|moscow's|moscow|kremlin's"),
     (Force.BELARUS, r"belarusian|belarussian|belarus's|minsk's"),

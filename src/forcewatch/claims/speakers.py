@@ -529,6 +529,9 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
                 rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
                 rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
                 rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
+                # its armed forces speak for it: "the Israeli military said it had deployed"
+                rf"(?:the\s+)?(?:{adjective}|{name}{_A}s)\s+(?:military|army|armed\s+forces|navy"
+                r"|air\s+force|defen[cs]e\s+forces)",
             ),
             _p(
                 f"{adjective} government",
