@@ -1813,3 +1813,10 @@ def test_a_question_label_in_capitals_is_a_question() -> None:
     )
     assert "Question" not in {c.speaker for c in claims}  # QUESTION was a speaker
     assert [c.kind for c in claims] == [ClaimKind.ARRIVAL]
+
+
+def test_a_claim_about_a_year_before_any_imagery_is_dropped_not_a_crash() -> None:
+    # the 1950-2100 bound on claim dates made this raise a ValidationError inside extraction
+    assert (
+        _claims("In 1943, the German army massed 50 divisions near Kursk, historians said.") == []
+    )

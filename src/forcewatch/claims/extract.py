@@ -26,6 +26,8 @@ from forcewatch.claims import lexicon as lx
 from forcewatch.claims.attribution import Discourse, Sentence, Speaker
 from forcewatch.claims.dates import window_cues
 from forcewatch.claims.model import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     Change,
     Claim,
     ClaimKind,
@@ -402,6 +404,8 @@ def _emit(
         ends = [c for c, _ in art.claims if c.kind is ClaimKind.EXERCISE_END]
         if ends:
             start, end = ends[-1].window_end, ends[-1].window_end + (end - start)
+    if not all(EARLIEST_DATE <= d <= LATEST_DATE for d in (stated_on, start, end)):
+        return  # "In 1943, the Red Army massed ...": history, before any imagery to test it
     q = reading.quantity
     confidence += (
         0.05 * (q is not None)
