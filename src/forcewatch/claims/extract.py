@@ -36,7 +36,7 @@ from forcewatch.claims.model import (
     claim_id,
     default_window,
 )
-from forcewatch.claims.reading import Reading, _places, find_triggers, read_content
+from forcewatch.claims.reading import Reading, find_places, find_triggers, read_content
 from forcewatch.claims.speakers import canonical_speaker, lookup_speaker, speaker_mentions
 from forcewatch.claims.text import clean_paragraphs, split_sentences
 
@@ -155,7 +155,7 @@ def _turn(
         return _QUESTION, rest
     if label.lower() in ("a", "answer"):
         return None, rest
-    raw = label if not label.isupper() else label.title()
+    raw = _as_written(label)
     entry = lookup_speaker(raw)
     if m.group("mixed") and (_HEADING_WORD.search(raw) or (entry is None and not transcript)):
         return None, paragraph
@@ -182,9 +182,14 @@ _DETERMINER_START = re.compile(
 )
 
 
+def _as_written(label: str) -> str:
+    """A label in capitals as a name is written: "YELNYA" -> "Yelnya"."""
+    return label.title() if label.isupper() else label
+
+
 def _place_label(label: str, site_names: Sequence[str]) -> bool:
-    raw = label.title() if label.isupper() else label
-    return lookup_speaker(raw) is None and bool(_places(raw) or _sites(raw, site_names))
+    raw = _as_written(label)
+    return lookup_speaker(raw) is None and bool(find_places(raw) or _sites(raw, site_names))
 
 
 def _headed_by_places(text: str, site_names: Sequence[str]) -> bool:
@@ -205,7 +210,7 @@ def _heading(paragraph: str, site_names: Sequence[str]) -> str:
     rest = paragraph[m.end() :]
     if not _place_label(m["label"], site_names):
         return rest
-    place = m["label"].title() if m["label"].isupper() else m["label"]
+    place = _as_written(m["label"])
     note = f" ({m['note']})" if m["note"] else ""
     rest = _DETERMINER_START.sub(lambda d: d.group(0).lower(), rest)
     return f"In {place}{note}, {rest}"

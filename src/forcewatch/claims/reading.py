@@ -314,7 +314,7 @@ _AGENT = re.compile(
 )
 
 
-def _places(text: str) -> tuple[str, ...]:
+def find_places(text: str) -> tuple[str, ...]:
     """Places named in ``text``, in order, plus "border"; a place acting as a speaker ("Kyiv
     had seen", "Minsk says") is not one."""
     hits = sorted(
@@ -505,7 +505,7 @@ def read_content(
         or (attributed and previous_force is not None and any(_seen(text, t) for t in positive))
     )
     quantity = find_quantity(text)
-    places = _places(text)
+    places = find_places(text)
     band = _band(text)
     future = lx.FUTURE.search(text) is not None
     chosen: Trigger | None = None
