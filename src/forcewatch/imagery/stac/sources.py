@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +47,15 @@ DEFAULT_ASSETS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
 }
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-_PERMANENT_HINTS = ("404", "403", "401", "No such file", "does not exist", "not recognized as")
+# GDAL reports HTTP failures as text only. A status is read where the text names it as one
+# ("HTTP response code: 404", "HTTP error code: 403", "404 Not Found"), never as a bare run of
+# digits: a port (127.0.0.1:44015) or an orbit number in a URL is not a status.
+_PERMANENT_TEXT = re.compile(
+    r"(?:HTTP (?:response |error |status )?code|status(?: code)?)\s*[:=]?\s*40[134]\b"
+    r"|\b40[134] (?:Not Found|Forbidden|Unauthori[sz]ed)"
+    r"|No such file|does not exist|not recognized as",
+    re.IGNORECASE,
+)
 _NETWORK_ERRORS: tuple[type[BaseException], ...] = (
     APIError,
     httpx.HTTPError,
@@ -106,8 +115,8 @@ def is_transient(exc: BaseException) -> bool:
         return int(status) in RETRY_STATUS
     if not isinstance(exc, _NETWORK_ERRORS):
         return False
-    # GDAL reports HTTP failures as text only; a missing file will not appear by retrying.
-    return not any(hint in str(exc) for hint in _PERMANENT_HINTS)
+    # A missing file will not appear by retrying, nor a refused one be let in.
+    return _PERMANENT_TEXT.search(str(exc)) is None
 
 
 def with_retries(fn: Callable[[], T], policy: RetryPolicy, what: str) -> T:
