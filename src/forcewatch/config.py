@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from forcewatch import yamlfile
 from forcewatch.errors import ConfigError
 
 PROJECT_FILE = "forcewatch.yaml"
@@ -195,7 +196,7 @@ def parse_config(text: str, source: str = PROJECT_FILE) -> ProjectConfig:
     """Validate project-file text. Raises ConfigError naming the key and line of the problem."""
     try:
         root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        data: Any = yamlfile.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

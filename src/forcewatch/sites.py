@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from forcewatch import yamlfile
 from forcewatch.config import DEFAULT_BANDS_KM
 from forcewatch.errors import InputError
 
@@ -276,7 +277,7 @@ def _read_structured(path: Path) -> Any:
     try:
         if path.suffix.lower() in {".json", ".geojson"}:
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yamlfile.load(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
     except ValueError as exc:  # YAML's date of an impossible day: "2022-02-30"

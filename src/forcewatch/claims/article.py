@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from forcewatch import yamlfile
 from forcewatch.claims.dates import MONTHS
 from forcewatch.errors import InputError
 
@@ -226,11 +227,14 @@ def read_index(path: Path) -> list[IndexEntry]:
     """Entries of an article index: a YAML list of ``{file, outlet, published}`` (or a mapping
     with such a list under ``articles``); ``file`` is relative to the index's folder."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}".splitlines()[0]) from exc
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}{line}: not valid YAML ({problem})") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read {path}: not UTF-8 text") from exc
     except ValueError as exc:  # YAML's date of an impossible day: "published: 2022-02-30"

@@ -28,13 +28,15 @@ from forcewatch.claims.model import (
     new_claim,
 )
 from forcewatch.errors import InputError
+from forcewatch.yamlfile import UniqueKeyLoader
 
 LEDGER_VERSION = 1
 SCENARIO_LEDGER = "scenario_claims.yaml"
 
 
-class _NoDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so that pydantic reports bad ones with a line."""
+class _NoDatesLoader(UniqueKeyLoader):
+    """SafeLoader that leaves dates as strings, so that pydantic reports bad ones with a line,
+    and refuses a key given twice."""
 
 
 _NoDatesLoader.yaml_implicit_resolvers = {
