@@ -16,6 +16,7 @@ from forcewatch.sites import (
     ReferenceLine,
     Site,
     band_label,
+    check_swapped,
     circle_polygon,
     geodesic_distance_km,
     load_reference,
@@ -193,3 +194,19 @@ def test_circle_radius_is_geodesic() -> None:
     lon, lat = poly.exterior.coords[0]
     _, _, d = GEOD.inv(33.0, 54.6, lon, lat)
     assert d == pytest.approx(3000.0, abs=0.5)
+
+
+def test_swapped_lon_lat_is_warned_about_and_a_far_site_is_not() -> None:
+    border = ReferenceLine("border", LineString([(35.0, 50.0), (37.0, 50.5), (39.0, 49.5)]))
+    near = with_distance(Site("Valuyki", circle_polygon(38.1, 50.2, 1.0)), border)
+    assert check_swapped(near, border) is None
+    # The same site typed as (lat, lon): it lands in northern Iran, ~1,500 km away.
+    typed = with_distance(Site("Valuyki", circle_polygon(50.2, 38.1, 1.0)), border)
+    assert typed.distance_km is not None and typed.distance_km > 1000
+    warning = check_swapped(typed, border)
+    assert warning is not None and "'Valuyki'" in warning and "swapped" in warning
+    # Far away whichever way round (Munich): nothing to suggest.
+    munich = with_distance(Site("Munich", circle_polygon(11.6, 48.1, 1.0)), border)
+    assert munich.distance_km is not None and munich.distance_km > 1000
+    assert check_swapped(munich, border) is None
+    assert check_swapped(typed, None) is None

@@ -21,6 +21,7 @@ from forcewatch.sites import (
     ReferenceLine,
     Site,
     check_side,
+    check_swapped,
     load_reference,
     load_watchlist,
     with_distance,
@@ -100,7 +101,10 @@ def import_sites(
         computed = [with_distance(s, ref, cfg.bands_km) for s in sites]
         summary = SitesSummary()
         summary.warnings = [
-            w for s in computed if (w := check_side(s, ref, cfg.reference_side)) is not None
+            w
+            for s in computed
+            for w in (check_side(s, ref, cfg.reference_side), check_swapped(s, ref, cfg.bands_km))
+            if w is not None
         ]
         with store.begin() as conn:
             if ref is not None and ref_path:

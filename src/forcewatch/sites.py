@@ -197,6 +197,32 @@ def check_side(site: Site, reference: ReferenceLine | None, side: str) -> str | 
     return None
 
 
+def check_swapped(
+    site: Site, reference: ReferenceLine | None, bands_km: Sequence[float] = DEFAULT_BANDS_KM
+) -> str | None:
+    """A warning text when the site lies beyond the last distance band and its coordinates read
+    as (lat, lon) would put it within it: lon and lat were probably swapped (GeoJSON is lon,
+    lat; a spreadsheet's "lat, lon" pasted into it lands thousands of km away)."""
+    if reference is None or site.distance_km is None:
+        return None
+    near = max(bands_km) if bands_km else DEFAULT_BANDS_KM[-1]
+    if abs(site.distance_km) <= max(near, 500.0):
+        return None
+    swapped = shapely.transform(site.geometry, lambda xy: xy[:, ::-1])
+    minx, miny, maxx, maxy = swapped.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return None
+    d = geodesic_distance_km(swapped, reference)
+    if abs(d) > near:
+        return None
+    lon, lat = site.geometry.centroid.x, site.geometry.centroid.y
+    return (
+        f"site '{site.name}' is {site.distance_km:,.0f} km from the reference line, but "
+        f"{abs(d):,.0f} km with its coordinates swapped: is ({lon:.4f}, {lat:.4f}) really "
+        "(lon, lat)? GeoJSON and forcewatch take longitude first"
+    )
+
+
 def _valid_polygon(geom: BaseGeometry, name: str, where: str) -> BaseGeometry:
     """Check and orient a site polygon; raises InputError for unusable geometry."""
     if not _is_area(geom):
