@@ -114,6 +114,25 @@ def test_metrics_are_json_able_and_print_as_a_table() -> None:
     assert "small-vehicle" in m.table() and "count err" in m.table()
 
 
+def test_table_columns_stay_apart_with_large_counts() -> None:
+    # 10,000 false boxes: the count error must not run into the AP column ("0.019+15870").
+    many = [[float(i % 100) * 5, float(i // 100) * 5, float(i % 100) * 5 + 4,
+             float(i // 100) * 5 + 4] for i in range(10000)]  # fmt: skip
+    m = compute_metrics([_pred(many, [0.9] * len(many), ["large-vehicle"] * len(many))],
+                        [_truth(BOXES, NAMES)], CLASSES)  # fmt: skip
+    header, *rows = m.table().splitlines()[1:]
+    for row in rows:
+        assert len(row.split()) >= 10, row
+        assert row[: header.index("count err") + len("count err")].endswith(row.split()[9])
+
+
+def test_unknown_split_is_refused_before_any_work(tmp_path: Path) -> None:
+    from forcewatch.measure.objects import evaluate
+
+    with pytest.raises(InputError, match="use all, heldout or train"):
+        evaluate(None, tmp_path, "yolo", 0.5, split="held-out")
+
+
 def test_mismatched_lengths_raise() -> None:
     with pytest.raises(InputError):
         compute_metrics([], [_truth(BOXES, NAMES)], CLASSES)

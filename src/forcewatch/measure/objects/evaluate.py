@@ -94,7 +94,7 @@ class Metrics:
             rel = "" if m.count_error_rel is None else f" ({m.count_error_rel:+.0%})"
             rows.append(
                 f"{m.class_name:<15}{m.n_true:>6}{m.n_pred:>6}{m.tp:>6}{m.fp:>6}{m.fn:>6}"
-                f"{f(m.precision):>7}{f(m.recall):>7}{f(m.ap):>7}{m.count_error:>+6d}{rel}"
+                f"{f(m.precision):>7}{f(m.recall):>7}{f(m.ap):>7} {m.count_error:>+10d}{rel}"
             )
         if not self.labels_complete:
             rows.append("labels incomplete: precision, AP and count error are not meaningful")
@@ -257,6 +257,8 @@ def evaluate(
     from forcewatch.measure.objects.data import estimate_gsd_m
     from forcewatch.measure.objects.infer import default_score_min, detect_image, load_model
 
+    if split not in ("all", "heldout", "train"):
+        raise InputError(f"unknown split '{split}'; use all, heldout or train")
     det = load_model(model, threads=threads)
     labels = [map_classes(lab, class_map) for lab in read_dataset(data_dir, fmt)]
     if split != "all":
