@@ -991,6 +991,11 @@ def evaluate(
         _print_json(metrics.to_dict())
     else:
         out.print(metrics.table())
+    if metrics.images_without_gsd:
+        console.print(
+            f"{metrics.images_without_gsd} of {metrics.images} image(s) state no GSD and were "
+            "read at the model's: pass --gsd-m METRES, or the figures mean little"
+        )
 
 
 # --- monitoring ----------------------------------------------------------------------------------

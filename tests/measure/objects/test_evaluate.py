@@ -136,3 +136,24 @@ def test_unknown_split_is_refused_before_any_work(tmp_path: Path) -> None:
 def test_mismatched_lengths_raise() -> None:
     with pytest.raises(InputError):
         compute_metrics([], [_truth(BOXES, NAMES)], CLASSES)
+
+
+def test_evaluate_says_when_images_had_no_gsd(tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from forcewatch.cli import app
+
+    Image.fromarray(np.full((200, 300, 3), 128, np.uint8)).save(tmp_path / "grey.png")
+    (tmp_path / "grey.txt").write_text("0 0.5 0.5 0.1 0.05\n")
+    (tmp_path / "classes.txt").write_text("car\n")
+    runner = CliRunner()
+    bare = runner.invoke(app, ["evaluate", str(tmp_path), "--json"])
+    assert bare.exit_code == 0, bare.output
+    assert json.loads(bare.stdout)["images_without_gsd"] == 1
+    assert "1 of 1 image(s) state no GSD" in bare.stderr
+    given = runner.invoke(app, ["evaluate", str(tmp_path), "--json", "--gsd-m", "0.2"])
+    assert json.loads(given.stdout)["images_without_gsd"] == 0
+    assert "state no GSD" not in given.stderr

@@ -10,7 +10,7 @@ points). Precision, recall and counts use detections at or above ``score_min``; 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +70,8 @@ class Metrics:
     images: int
     per_class: dict[str, ClassMetrics]
     labels_complete: bool = True
+    # Images read at the model's own GSD because neither they nor the caller gave one.
+    images_without_gsd: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -78,6 +80,7 @@ class Metrics:
             "score_min": self.score_min,
             "images": self.images,
             "labels_complete": self.labels_complete,
+            "images_without_gsd": self.images_without_gsd,
             "per_class": {k: asdict(v) for k, v in self.per_class.items()},
         }
 
@@ -268,6 +271,7 @@ def evaluate(
         labels = [lab for lab in labels if (lab.image_path.name in held) == (split == "heldout")]
     score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
+    without_gsd = 0
     for lab in labels:
         gsd: float | str | None = gsd_m if gsd_m is not None else lab.gsd_m
         if gsd_m == "auto" and lab.gsd_m:
@@ -282,6 +286,7 @@ def evaluate(
             tile_px=tile_px,
             tta=tta,
         )
+        without_gsd += res.params.get("gsd_source") == "model"
         preds.append(
             Prediction(res.boxes_px, res.scores, tuple(res.class_names[i] for i in res.class_ids))
         )
@@ -290,4 +295,5 @@ def evaluate(
         names = ["object"]
         preds = [Prediction(p.boxes_px, p.scores, ("object",) * len(p.scores)) for p in preds]
         labels = [map_classes(lab, {c: "object" for c in set(lab.classes)}) for lab in labels]
-    return compute_metrics(preds, labels, names, iou, score, labels_complete=labels_complete)
+    metrics = compute_metrics(preds, labels, names, iou, score, labels_complete=labels_complete)
+    return replace(metrics, images_without_gsd=without_gsd)
