@@ -977,16 +977,18 @@ def evaluate(
 
     if not 0 < iou < 1:
         raise InputError(f"--iou must lie in (0, 1), got {iou}")
-    metrics = run_evaluate(
-        model,
-        data,
-        fmt,
-        iou,
-        split=split,
-        gsd_m=gsd_m,
-        labels_complete=not incomplete_labels,
-        tta=tta,
-    )
+    with progress_bar("evaluating") as update:
+        metrics = run_evaluate(
+            model,
+            data,
+            fmt,
+            iou,
+            split=split,
+            gsd_m=gsd_m,
+            labels_complete=not incomplete_labels,
+            tta=tta,
+            progress=update,
+        )
     if as_json:
         _print_json(metrics.to_dict())
     else:

@@ -9,7 +9,7 @@ points). Precision, recall and counts use detections at or above ``score_min``; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,9 +245,10 @@ def evaluate(
     threads: int | None = None,
     tile_px: int | None = None,
     tta: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Metrics:
     """Run ``model`` (path, ``Detector`` or None for the shipped one) on a labelled folder and
-    compute ``Metrics``.
+    compute ``Metrics``. ``progress(done, total)`` is called after each image.
 
     ``split``: ``"all"`` files, or ``"heldout"`` / ``"train"`` per the model's metadata (an
     ``InputError`` if it records no split for this folder). ``gsd_m``: the images' GSD, or
@@ -272,7 +273,7 @@ def evaluate(
     score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
     without_gsd = 0
-    for lab in labels:
+    for done, lab in enumerate(labels, start=1):
         gsd: float | str | None = gsd_m if gsd_m is not None else lab.gsd_m
         if gsd_m == "auto" and lab.gsd_m:
             gsd = lab.gsd_m
@@ -287,6 +288,8 @@ def evaluate(
             tta=tta,
         )
         without_gsd += res.params.get("gsd_source") == "model"
+        if progress is not None:
+            progress(done, len(labels))
         preds.append(
             Prediction(res.boxes_px, res.scores, tuple(res.class_names[i] for i in res.class_ids))
         )
