@@ -1820,3 +1820,84 @@ def test_a_claim_about_a_year_before_any_imagery_is_dropped_not_a_crash() -> Non
     assert (
         _claims("In 1943, the German army massed 50 divisions near Kursk, historians said.") == []
     )
+
+
+def test_an_interviews_answers_are_the_interviewees() -> None:
+    claims = _claims(
+        "Anna Novak, a senior fellow at a Warsaw think tank, has spent months counting trains. "
+        "We spoke on Friday.\n\n"
+        "Q: Is the pullback real?\n\n"
+        "A: I count at least a dozen trains coming in from the east since Tuesday.\n"
+    )
+    # the answers were read as the question's (nothing) after "Q:", and "A:" was no speaker
+    assert [(c.speaker, c.quantity, c.unit) for c in claims] == [("Anna Novak", 12, "trains")]
+
+
+def test_a_recordings_timestamps_and_accented_names_open_turns() -> None:
+    claims = _claims(
+        "[00:00:04] MAYA OKAFOR: Welcome back to the show.\n\n"
+        "[00:01:34] JAN KOVÁŘ: Nothing I've seen has left Belarus.\n\n"
+        "[00:02:05] DEV RAMAN: Last week the 82nd Airborne Division deployed to Poland.\n"
+    )
+    assert [(c.speaker, c.kind, c.force) for c in claims] == [
+        ("Jan Kovář", ClaimKind.DENIAL, Force.RUSSIA),  # was the previous turn's host
+        ("Dev Raman", ClaimKind.DEPLOYMENT, Force.US),  # was NATO's forces
+    ]
+
+
+def test_a_broadcast_scripts_capitals_and_cues() -> None:
+    claims = _claims(
+        "RUSSIA SAYS some of its troops are heading home.\n\n"
+        "SOT — BIDEN (:11)\n"
+        'OUT: "...very much in a threatening position."\n\n'
+        "IN POLAND, the Pentagon says about 3-thousand soldiers from the 82nd Airborne are now "
+        "on the ground.\n"
+    )
+    assert [(c.speaker, c.kind, c.quantity, c.force) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL, None, Force.RUSSIA),  # was Outlet
+        ("US Department of Defense", ClaimKind.COUNT, 3000, Force.US),  # "OUT:" was a speaker
+    ]
+    assert claims[0].quote == "RUSSIA SAYS some of its troops are heading home."  # as written
+
+
+def test_forces_named_by_their_units_and_armies_of_other_states() -> None:
+    german = _only("The Bundeswehr already has around 550 soldiers stationed in Lithuania.")
+    assert german.force is Force.NATO  # was Russia's
+    convoy = _only(
+        "A convoy of around 40 vehicles carrying Sudanese troops left Gedaref heading east "
+        "toward the border, witnesses said."
+    )
+    # was a withdrawal "toward" the border, of Russia's forces
+    assert (convoy.kind, convoy.direction, convoy.force) == (
+        ClaimKind.MOVEMENT,
+        Direction.TOWARD,
+        Force.UNKNOWN,
+    )
+
+
+def test_questions_and_wishes_assert_nothing() -> None:
+    assert _claims("Has NATO already moved any forces to Romania, and would any go?") == []
+    assert (
+        _claims(
+            "So what we need to see is a significant and enduring withdrawal of forces, "
+            "Stoltenberg said."
+        )
+        == []
+    )
+
+
+def test_a_journalists_label_with_her_outlet_opens_a_turn() -> None:
+    claims = _claims(
+        "STOLTENBERG: We have seen no withdrawal.\n\n"
+        "Ioana Preda (Radio Bucharest): Has NATO already sent forces to Romania?\n\n"
+        "STOLTENBERG: The United States has already sent around 1,000 troops to Romania.\n"
+    )
+    assert [c.speaker.split(",")[0] for c in claims] == ["Jens Stoltenberg"] * 2
+    assert claims[1].quantity == 1000
+
+
+def test_tanks_with_no_insignia_are_not_negated() -> None:
+    claim = _only(
+        "Reuters witnesses said columns of tanks with no insignia were rolling through Donetsk."
+    )
+    assert claim.kind is ClaimKind.MOVEMENT  # was a denial of the movement

@@ -118,9 +118,14 @@ class _Article:
 
 
 # A transcript's turn: "STOLTENBERG: We have not seen ...", "Q: Do you see that?"
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"  # Latin capitals ("KOVÁŘ"); and
+# Latin Extended-A's small letters, which a label in capitals never holds (checked in _turn)
 _TURN = re.compile(
-    r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.]|Q|A|Question|Answer"
-    r"|(?P<mixed>[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+){1,2}))\s*:\s+(?=\S)"
+    rf"^(?P<label>[{_UPPER}][{_UPPER}.'\u2019 -]{{0,40}}[{_UPPER}.]|Q|A|Question|Answer"
+    r"|(?P<mixed>[A-Z\u00c0-\u00de][^\W\d_]*(?:['\u2019-][^\W\d_]+)?"
+    r"(?:\s+[A-Z\u00c0-\u00de][^\W\d_]*(?:['\u2019-][^\W\d_]+)?){1,2}))"
+    # "Ioana Preda (Radio Bucharest International): ...": a journalist and her outlet
+    r"(?:\s*\((?P<affiliation>[^()]{1,60})\))?\s*:\s+(?=\S)"
 )
 # "Key Points: ...", "Related Coverage: ...": headings, not a speaker's turn
 _HEADING_WORD = re.compile(
@@ -134,9 +139,71 @@ _NOT_A_TURN = re.compile(
     r"^(?:BREAKING|UPDATE|UPDATED|LIVE|ANALYSIS|WATCH|READ|EXCLUSIVE|OPINION|NOTE|EDITOR'?S NOTE"
     r"|CORRECTION|PHOTOS?|VIDEO|WARNING|UPDATE \d+|ALSO READ|SEE ALSO|SOURCE|SOURCES|EDT|GMT|UTC"
     r"|THREAD|BOTTOM LINE|TL;?DR|SUMMARY|KEY POINTS|CONTEXT|BACKGROUND"
-    r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK)$"
+    r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK"
+    # a broadcast script's cues: "IN: ...", "OUT: ...", "SOT: ...", "RUNS: 2:10"
+    r"|IN|OUT|INCUE|OUTCUE|SOT|VO|NAT|SOUND|CUE|RUNS|WRITER|PRODUCER|SLUG|TAG|TRT)$"
 )
 _QUESTION = Speaker("question", "", "question", None)
+# "Has NATO already moved any forces to Romania?": a question asserts nothing
+_ASKS = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:has|have|had|is|are|was|were|do|does|did|will|would|can|could"
+    r"|should|shall|may|might|what|why|how|when|where|which|who|whom|whose)\b[^?]*\?\W*$",
+    re.IGNORECASE,
+)
+_ANSWER = Speaker("answer", "", "answer", None)  # "A:": the interviewee, whom the intro names
+# "[00:12:31] MAYA OKAFOR: ...", "(14:02) Q: ...": a recording's time before the turn
+_TIMESTAMP = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s+(?=\S)")
+# "Katarzyna Wilk, a senior fellow at ...": the person an interview's intro presents
+_PRESENTED = re.compile(
+    r"(?:^|(?<=[.!?]\s))(?P<name>[A-Z][\w'.\u2019-]+(?:\s+[A-Z][\w'.\u2019-]+){1,2}),\s+"
+    r"(?:an?|the|who)\s"
+)
+
+
+# "RUSSIA SAYS some of its troops ...", "IN POLAND, the Pentagon says ...": a broadcast
+# script's lead-in in capitals, before the sentence goes on in lower case
+_CAPS_LEAD = re.compile(
+    rf"^(?P<run>[{_UPPER}][{_UPPER}'\u2019-]+(?:\s+[{_UPPER}][{_UPPER}'\u2019-]*)+)"
+    r"(?P<tail>,?\s+)(?=[a-z0-9])"
+)
+_ACRONYMS = frozenset({"NATO", "US", "UK", "EU", "UN", "OSCE", "MOD", "DPR", "LPR", "PLA", "IDF"})
+
+
+def _caps_lead(sentence: str) -> str:
+    """A lead-in in capitals written as prose: "RUSSIA SAYS" -> "Russia says", "IN POLAND," ->
+    "In Poland,"; names (a place or a speaker) keep their capital, acronyms stay."""
+    m = _CAPS_LEAD.match(sentence)
+    if m is None:
+        return sentence
+
+    def word(w: re.Match[str]) -> str:
+        name = w.group(0).title()
+        if w.group(0) in _ACRONYMS:
+            return w.group(0)
+        if w.start() == 0 or find_places(name) or lookup_speaker(name) is not None:
+            return name
+        return w.group(0).lower()
+
+    out = re.sub(r"\S+", word, m["run"]) + sentence[m.end("run") :]
+    return out if len(out) == len(sentence) else sentence  # ("İ".lower() is two characters)
+
+
+def _interviewee(intro: Sequence[str]) -> Speaker | None:
+    """The person an interview's opening paragraphs present (a known speaker, else the first
+    name followed by its description), who answers its "A:" turns."""
+    text = " ".join(intro)
+    known = [m for m in speaker_mentions(text) if m.entry.role == "person"]
+    presented = _PRESENTED.search(text)
+    if presented is not None and (not known or presented.start() < known[0].start):
+        raw = presented["name"]
+        entry = lookup_speaker(raw)
+        if entry is None:
+            return Speaker(canonical_speaker(raw), raw, "person", None)
+        return Speaker(entry.canonical, raw, entry.role, entry.side, entry.military_voice)
+    if known:
+        m = known[0]
+        return Speaker(m.entry.canonical, text[m.start : m.end], m.entry.role, m.entry.side)
+    return None
 
 
 def _turn(
@@ -147,14 +214,16 @@ def _turn(
     as claims; "THE PRESIDENT:" is the president the transcript named before (``history``).
     A name in mixed case that the speaker table does not hold is a turn only in a
     ``transcript`` (several paragraphs open with a label), not a heading ("Donetsk Region:")."""
-    m = _TURN.match(paragraph)
+    m = _TURN.match(_TIMESTAMP.sub("", paragraph, count=1))
     if m is None or _NOT_A_TURN.match(m.group("label")):
         return None, paragraph
-    label, rest = m.group("label"), paragraph[m.end() :]
+    if not m.group("mixed") and m.group("label") != m.group("label").upper():
+        return None, paragraph
+    label, rest = m.group("label"), _TIMESTAMP.sub("", paragraph, count=1)[m.end() :]
     if label.lower() in ("q", "question"):
         return _QUESTION, rest
     if label.lower() in ("a", "answer"):
-        return None, rest
+        return _ANSWER, rest
     raw = _as_written(label)
     entry = lookup_speaker(raw)
     if m.group("mixed") and (_HEADING_WORD.search(raw) or (entry is None and not transcript)):
@@ -220,6 +289,8 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
     """Claims from one analysed sentence: quoted in passing, attributed, and the words no
     speaker covers: the outlet's own voice, or in a transcript the speaker of the turn
     (``voice``)."""
+    if _ASKS.match(sentence.orig):
+        return
     live = sentence.live()
     dates = dict(zip(map(id, sentence.atts), sentence.stated_dates(), strict=True))
     for a in live:
@@ -571,20 +642,33 @@ def extract_claims(
     )
     headed = _headed_by_places(text, art.site_names)
     transcript = (
-        not headed and sum(1 for line in text.splitlines() if _TURN.match(line.strip())) >= 2
+        not headed
+        and sum(1 for line in text.splitlines() if _TURN.match(_TIMESTAMP.sub("", line.strip())))
+        >= 2
     )
     voice: Speaker | None = None  # in a transcript, the speaker of the current turn
+    intro: list[str] = []  # the paragraphs before the first turn
+    seen_turn = False
     for paragraph in clean_paragraphs(text):
         if headed:
             paragraph = _heading(paragraph, art.site_names)
         turn, paragraph = _turn(paragraph, art.discourse.history, transcript)
+        if turn is _ANSWER:
+            # "A: ...": the person the intro presented, else the outlet's own interviewee
+            turn = _interviewee(intro) or Speaker(
+                art.outlet or OUTLET.canonical, "", "person", None
+            )
+        if turn is None and not seen_turn:
+            intro.append(paragraph)
         if turn is not None:
+            seen_turn = True
             voice = turn
             if turn is not _QUESTION:
                 art.discourse.history.append(turn)
             art.question = paragraph if turn is _QUESTION else art.question
         for text_of_sentence in split_sentences(paragraph):
-            sentence = Sentence(text_of_sentence, art.discourse).analyse()
+            sentence = Sentence(_caps_lead(text_of_sentence), art.discourse).analyse()
+            sentence.orig = text_of_sentence  # quoted as written (same length, other case)
             _read_sentence(sentence, art, voice)
             sentence.remember()
     claims = _merge(art.claims)

@@ -272,7 +272,10 @@ REASSURANCE = re.compile(
 # withdraw its forces", "called for NATO to pull its troops out", "urged Moscow to pull back".
 DEMAND = re.compile(
     r"\b(?:demand(?:s|ed|ing)?|call(?:s|ed|ing)?\s+(?:for|on|upon)|urg(?:e|es|ed|ing)"
-    r"|ultimatum|security\s+guarantees?)\b(?:[^.;,]|,\s+(?:along\s+with|and|as\s+well\s+as)\b)"
+    r"|ultimatum|security\s+guarantees?"
+    # "what we need to see is a significant and enduring withdrawal"
+    r"|(?:need|needs|want|wants|would\s+like|expect|expects|hope|hopes)\s+to\s+see)\b"
+    r"(?:[^.;,]|,\s+(?:along\s+with|and|as\s+well\s+as)\b)"
     r"{0,150}$",
     I,
 )
@@ -458,8 +461,8 @@ NUMBER = re.compile(
     r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])"
     r"|\d+(?:\.\d+)?|"
     + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-    + r")(?:\s*(?P<mult>million|thousand|hundred|k)\b)?(?P<strong>-strong)?(?P<plus>-plus|\+)?"
-    r"(?![\w-])",
+    + r")(?:(?:\s*|-(?=million|thousand))(?P<mult>million|thousand|hundred|k)\b)?"
+    r"(?P<strong>-strong)?(?P<plus>-plus|\+)?(?![\w-])",
     I,
 )
 # words that may sit between a number and its unit: "7,000 more Russian troops"
@@ -499,7 +502,16 @@ OTHER_STATES: tuple[tuple[str, str, str], ...] = (
     ("South Korea", "South Korean", "Seoul"), ("Japan", "Japanese", "Tokyo"),
     ("India", "Indian", "New Delhi"), ("Pakistan", "Pakistani", "Islamabad"),
     ("Moldova", "Moldovan", "Chisinau"), ("Kazakhstan", "Kazakh", "Astana"),
-    ("Syria", "Syrian", "Damascus"),
+    ("Syria", "Syrian", "Damascus"), ("Sudan", "Sudanese", "Khartoum"),
+    ("Ethiopia", "Ethiopian", "Addis Ababa"), ("Eritrea", "Eritrean", "Asmara"),
+    ("Somalia", "Somali", "Mogadishu"), ("Egypt", "Egyptian", "Cairo"),
+    ("Iraq", "Iraqi", "Baghdad"), ("Lebanon", "Lebanese", "Beirut"),
+    ("Saudi Arabia", "Saudi", "Riyadh"), ("Yemen", "Yemeni", "Sanaa"),
+    ("Afghanistan", "Afghan", "Kabul"), ("Libya", "Libyan", "Tripoli"),
+    ("Mali", "Malian", "Bamako"), ("Rwanda", "Rwandan", "Kigali"),
+    ("Tajikistan", "Tajik", "Dushanbe"), ("Kyrgyzstan", "Kyrgyz", "Bishkek"),
+    ("Thailand", "Thai", "Bangkok"), ("Cambodia", "Cambodian", "Phnom Penh"),
+    ("Vietnam", "Vietnamese", "Hanoi"), ("Philippines", "Philippine", "Manila"),
 )  # fmt: skip
 _OTHER_NAMES = "|".join(rf"{n}|{c}" for n, _, c in OTHER_STATES)
 _OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES) + (
@@ -508,13 +520,29 @@ _OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES) + (
 FORCE_WORDS: tuple[tuple[Force, str], ...] = (
     (Force.RUSSIA, r"russian|russia's|russia|moscow's|moscow|kremlin's"),
     (Force.BELARUS, r"belarusian|belarussian|belarus's|minsk's"),
-    (Force.US, r"(?-i:US|U\.S\.)|american|united\s+states'?|washington's|pentagon's"),
+    (Force.US, r"(?-i:US|U\.S\.)|americans?|united\s+states'?|washington's|pentagon's"),
     (
         Force.NATO,
         rf"(?-i:NATO)(?:'s)?|(?-i:allied)|(?-i:Allied)(?=\s+(?:nations?|forces|troops|countries|partners|soldiers|units))|allies'|(?-i:UK)|{_ALLIES}|(?-i:eFP)|multinational",
     ),
     (Force.UKRAINE, r"ukrainian|ukraine's|kyiv's|kiev's"),
     (Force.UNKNOWN, _OTHER_ADJECTIVES),
+)
+# Forces named by themselves, whose force words need no military noun after them ("3,000
+# soldiers from the 82nd Airborne", "The Bundeswehr already has 550 soldiers")
+FORCE_UNITS: tuple[tuple[Force, re.Pattern[str]], ...] = (
+    (
+        Force.US,
+        re.compile(
+            r"\b(?:(?:82nd|101st|173rd)\s+airborne|(?:1st|3rd|4th)\s+(?:infantry|armou?red)"
+            r"\s+division|2nd\s+cavalry\s+regiment|(?-i:USAF|USMC|U\.S\.\s+Marines))\b",
+            I,
+        ),
+    ),
+    (
+        Force.NATO,
+        re.compile(r"\b(?:bundeswehr|royal\s+(?:marines|navy|air\s+force)|(?-i:RAF))\b", I),
+    ),
 )
 FORCE_RX = tuple(
     (force, re.compile(rf"(?<![\w-])(?:{rx})(?![\w-])", I)) for force, rx in FORCE_WORDS

@@ -100,8 +100,12 @@ _RELATIVE = re.compile(
 )
 
 
+# "tanks with no insignia rolling through": "no" describes the tanks, it does not negate
+_WITH_NO = re.compile(r"\b(?:with|bearing|carrying|wearing|showing)\s+no\s+[\w-]+", re.IGNORECASE)
+
+
 def _negated(text: str, start: int) -> bool:
-    before = re.split(r"[,;:]", text[max(0, start - 80) : start])[-1]
+    before = _WITH_NO.sub(" ", re.split(r"[,;:]", text[max(0, start - 80) : start])[-1])
     for rx, max_words in ((lx.NEGATOR, 4), (lx.WIDE_NEGATOR, 7)):
         hits = list(rx.finditer(before))
         if hits and len(before[hits[-1].end() :].split()) <= max_words:
@@ -253,6 +257,8 @@ def _force(
             )
             if modifies:
                 candidates.append((abs(anchor - m.start()), force))
+    for force, rx in lx.FORCE_UNITS:
+        candidates += [(abs(anchor - m.start()), force) for m in rx.finditer(text)]
     if verbal_anchor:
         head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
         for force, rx in lx.FORCE_SUBJECTS:
@@ -589,6 +595,14 @@ def read_content(
         ):
             return None
     direction = _direction(text, kind)
+    if (
+        kind is ClaimKind.WITHDRAWAL
+        and direction is Direction.TOWARD
+        and chosen is not None
+        and re.search(r"\b(?:left|leav\w*|depart\w*)\b", text[chosen.start : chosen.end], re.I)
+        and re.match(r"[^,;]*\b(?:toward|towards|closer\s+to)\b", text[chosen.end :], re.I)
+    ):
+        kind = ClaimKind.MOVEMENT  # "left the city heading east toward the border"
     if kind is ClaimKind.MOVEMENT and direction is None and lx.INTO_PLACE.search(text):
         kind = ClaimKind.DEPLOYMENT
     trend = _trend(text, kind, quantity)
