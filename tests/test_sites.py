@@ -210,3 +210,17 @@ def test_swapped_lon_lat_is_warned_about_and_a_far_site_is_not() -> None:
     assert munich.distance_km is not None and munich.distance_km > 1000
     assert check_swapped(munich, border) is None
     assert check_swapped(typed, None) is None
+
+
+def test_a_distance_typed_in_the_watchlist_does_not_hide_the_measured_one() -> None:
+    from forcewatch.sites import site_to_feature
+
+    border = ReferenceLine("border", LineString([(35.0, 50.0), (37.0, 50.5), (39.0, 49.5)]))
+    typed = Site(
+        "Valuyki",
+        circle_polygon(38.1, 50.2, 1.0),
+        properties={"distance_km": 19, "band": "typed", "note": "kept"},
+    )
+    props = site_to_feature(with_distance(typed, border))["properties"]
+    assert props["distance_km"] == with_distance(typed, border).distance_km != 19
+    assert props["band"] != "typed" and props["note"] == "kept"

@@ -171,6 +171,23 @@ def plan_all(sites: Sequence[StoredSite], scenes: pd.DataFrame, params: SarParam
     )
 
 
+def short_series(
+    sites: Sequence[StoredSite], scenes: pd.DataFrame, min_scenes: int = 2
+) -> list[str]:
+    """The (site, geometry) series of Sentinel-1 and Sentinel-2 with too few scenes for a
+    change test (fewer than ``min_scenes``), as "Site s1:ro021 (1 scene)"."""
+    if scenes.empty:
+        return []
+    names = {s.id: s.site.name for s in sites}
+    sel = scenes[scenes["sensor"].isin(["s1", "s2"]) & scenes["site_id"].isin(list(names))]
+    counts = sel.groupby(["site_id", "geometry_key"], sort=True)["scene_id"].nunique()
+    return [
+        f"{names[int(site_id)]} {gkey} ({n} scene{'s' if n != 1 else ''})"
+        for (site_id, gkey), n in counts.items()
+        if n < min_scenes
+    ]
+
+
 @dataclass(frozen=True)
 class UnitResult:
     """What a measured unit yields: measurement rows and, for sharp images, detections."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -115,19 +116,46 @@ def _table(*columns: str) -> Table:
     return table
 
 
+def _json_default(value: Any) -> Any:
+    """Dates and times as ISO 8601 ("2021-09-01T15:40:00+00:00"), as the API and exports
+    write them; anything else as text."""
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else str(value)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities (a pandas gap) as null: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _print_json(value: Any) -> None:
-    out.print_json(json.dumps(value, default=str))
+    out.print_json(json.dumps(_finite(value), default=_json_default))
+
+
+def _print_version(value: bool) -> None:
+    """``--version``: eager, so that it works without a command."""
+    if value:
+        out.print(f"forcewatch {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
-    if version:
-        out.print(f"forcewatch {__version__}")
-        raise typer.Exit()
 
 
 # --- project and sites ---------------------------------------------------------------------
@@ -342,6 +370,12 @@ def analyze(
             f"units: {summary.units_measured} measured, {summary.units_done_before} already done "
             f"of {summary.units_total}; {summary.rows_written} rows; {states} states"
         )
+    if summary.waiting:
+        shown = ", ".join(summary.waiting[:6]) + (" ..." if len(summary.waiting) > 6 else "")
+        console.print(
+            f"{len(summary.waiting)} series wait for a second scene of the same orbit before "
+            f"they can be measured: {escape(shown)}"
+        )
     for f in summary.failures:
         console.print(f"[red]failed:[/] {f}")
     if summary.failures:
@@ -359,9 +393,11 @@ def series(
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
-    store = store_for(_project(project))
+    proj = _project(project)
+    store = store_for(proj)
     states = repo.states_frame(store)
     meas = repo.measurements_frame(store)
+    simulated = proj.config.simulated or repo.any_simulated_scene(store)
     if site:
         states = states[states["site"] == site] if not states.empty else states
         meas = meas[meas["site"] == site] if not meas.empty else meas
@@ -381,8 +417,13 @@ def series(
         else values
     )
     if as_json:
-        _print_json(merged.drop(columns=["details"], errors="ignore").to_dict(orient="records"))
+        rows = merged.drop(columns=["details"], errors="ignore").to_dict(orient="records")
+        _print_json([{**r, "simulated": simulated} for r in rows])
         return
+    if simulated:
+        out.print(
+            "[bold magenta]SIMULATED IMAGERY[/]: the series below come from simulated scenes."
+        )
     table = Table("site", "geometry", "date", "state", metric)
     for r in merged.sort_values(["site", "geometry_key", "acquired_utc"]).itertuples():
         value = getattr(r, "value", float("nan"))
@@ -487,16 +528,27 @@ def claims_list(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
         _print_json(claims)
         return
     table = _table("id", "stated on", "speaker", "kind", "force", "quote")
+    ids = [c["id"] for c in claims]
     for c in claims:
+        quote = c.get("quote") or ""
         table.add_row(
-            c["id"][:8],
+            _short_id(c["id"], ids),
             str(c["stated_on"]),
             escape(c["speaker"]),
             c["kind"],
             c.get("force") or "",
-            escape((c.get("quote") or "")[:80]),
+            escape(quote if len(quote) <= 80 else quote[:79].rstrip() + "…"),
         )
     out.print(table)
+
+
+def _short_id(claim_id: str, ids: Sequence[str], least: int = 8) -> str:
+    """The shortest prefix of ``claim_id`` (at least ``least`` characters) that no other id
+    shares, so that `claims remove` takes what `claims list` shows."""
+    n = least
+    while n < len(claim_id) and any(o != claim_id and o.startswith(claim_id[:n]) for o in ids):
+        n += 1
+    return claim_id if n >= len(claim_id) else claim_id[:n]
 
 
 @claims_app.command("extract")
@@ -689,7 +741,7 @@ def verdicts(project: ProjectOpt = None, as_json: JsonOpt = False) -> None:
             "`claims import FILE.yaml` or `claims extract ARTICLE --save`"
         )
         return
-    if proj.config.simulated:
+    if proj.config.simulated or any(r.get("simulated") for r in results):
         out.print("[bold magenta]SIMULATED IMAGERY[/]: verdicts below come from simulated scenes.")
     out.print(verdict_table(results, claims))
 

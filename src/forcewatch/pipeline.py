@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forcewatch.analysis import SarParams, measure, plan_all
+from forcewatch.analysis import SarParams, measure, plan_all, short_series
 from forcewatch.config import PROJECT_FILE, Project, load_project, render_template
 from forcewatch.engine import client, map_unordered, scheduler_address
 from forcewatch.errors import ConfigError, ForceWatchError, ImageryError, InputError
@@ -194,6 +194,8 @@ class AnalyzeSummary:
     rows_written: int = 0
     failures: list[str] = field(default_factory=list)
     run_id: int | None = None
+    # series with too few scenes for a change test yet (they wait for the next pass)
+    waiting: list[str] = field(default_factory=list)
 
 
 def analyze(
@@ -214,7 +216,9 @@ def analyze(
             raise InputError(
                 f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`"
             )
-        units = plan_all(sites, repo.scenes_frame(store), params)
+        scenes = repo.scenes_frame(store)
+        units = plan_all(sites, scenes, params)
+        summary.waiting = short_series(sites, scenes)
         done = repo.done_units(store)
         todo = [u for u in units if u.unit_key not in done]
         summary.units_total = len(units)

@@ -406,12 +406,14 @@ def ring_polygon(site: Site, ring_km: float) -> BaseGeometry:
 
 def site_to_feature(site: Site) -> dict[str, Any]:
     """GeoJSON Feature of a site with its attributes."""
+    # The computed fields win over a watchlist attribute of the same name (a "distance_km: 19"
+    # typed in the file is not the geodesic distance ForceWatch measured).
     props = {
+        **site.properties,
         "name": site.name,
-        "kind": site.kind,
-        "country": site.country,
+        "kind": site.kind if site.kind is not None else site.properties.get("kind"),
+        "country": site.country if site.country is not None else site.properties.get("country"),
         "distance_km": site.distance_km,
         "band": site.band,
-        **site.properties,
     }
     return {"type": "Feature", "geometry": mapping(site.geometry), "properties": props}

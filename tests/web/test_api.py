@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from forcewatch.web import app as web_app
 from forcewatch.web.app import MAX_BODY_BYTES, create_app
+from forcewatch.web.models import ClaimIn
 from tests.publish.fixtures import Fixture
 from tests.web.conftest import TOKEN
 
@@ -22,6 +25,7 @@ CLAIM = {
     "trend": "decrease",
 }
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "publication.md"
 
 
 def _json_error(response: Any, status: int) -> dict[str, Any]:
@@ -135,6 +139,82 @@ def test_malformed_claims_are_422_json(client: TestClient, body: Any) -> None:
     assert error["problems"]
 
 
+def test_wrong_kind_is_the_only_problem_reported_and_names_the_valid_kinds(
+    client: TestClient,
+) -> None:
+    model = pytest.importorskip("forcewatch.claims.model")
+    bad = {"speaker": "T", "stated_on": "2022-02-18", "kind": "pullout", "quote": "x"}
+    error = _json_error(client.post("/api/claims", json=bad, headers=AUTH), 422)
+    assert [p["where"] for p in error["problems"]] == ["body.kind"]
+    message = error["problems"][0]["message"]
+    assert "'pullout'" in message and not message.startswith("Value error")
+    assert all(kind.value in message for kind in model.ClaimKind)
+    assert "\n" not in error["error"] and "body.kind" in error["error"]
+
+
+def test_wrong_force_is_refused_naming_the_valid_forces(client: TestClient) -> None:
+    model = pytest.importorskip("forcewatch.claims.model")
+    error = _json_error(
+        client.post("/api/claims", json={**CLAIM, "force": "mars"}, headers=AUTH), 422
+    )
+    assert [p["where"] for p in error["problems"]] == ["body.force"]
+    assert all(force.value in error["problems"][0]["message"] for force in model.Force)
+
+
+def _cli_claims_add_default(option: str) -> Any:
+    import typer
+
+    from forcewatch import cli
+
+    group = typer.main.get_command(cli.app)
+    add = group.commands["claims"].commands["add"]  # type: ignore[attr-defined]
+    return next(p.default for p in add.params if p.name == option)
+
+
+@pytest.mark.parametrize("force", ["absent", None])
+def test_posted_claim_defaults_to_the_force_claims_add_uses(
+    client: TestClient, force: str | None
+) -> None:
+    body = dict(CLAIM) if force == "absent" else {**CLAIM, "force": force}
+    stored = client.post("/api/claims", json=body, headers=AUTH)
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["force"] == "russia" == _cli_claims_add_default("force")
+
+
+def _docs_dashboard_section() -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    start = text.index("## The dashboard")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_docs_list_exactly_the_fields_post_api_claims_takes() -> None:
+    row = next(
+        line for line in _docs_dashboard_section().splitlines() if "`POST /api/claims`" in line
+    )
+    listed = re.search(r"`\{([^}]*)\}`", row)
+    assert listed, f"no {{fields}} in the docs row: {row}"
+    fields = [f.strip() for f in listed.group(1).split(",")]
+    required = {f for f in fields if not f.endswith("?")}
+    optional = {f.rstrip("?") for f in fields if f.endswith("?")}
+    model_required = {n for n, f in ClaimIn.model_fields.items() if f.is_required()}
+    assert required == model_required
+    assert optional == set(ClaimIn.model_fields) - model_required
+
+
+def test_docs_curl_example_adds_a_claim(client: TestClient) -> None:
+    section = _docs_dashboard_section()
+    example = re.search(r"curl [^`]*?/api/claims[^`]*?```", section, re.S)
+    assert example, "the dashboard section has no curl example for POST /api/claims"
+    body = re.search(r"-d '([^']*)'", example.group(0))
+    assert body, "the curl example sends no -d '{...}' body"
+    response = client.post("/api/claims", json=json.loads(body.group(1)), headers=AUTH)
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    for key in ("id", "force", "window_start", "window_end", "expected_change"):
+        assert f'"{key}": "{stored[key]}"' in section, f"the docs show another {key}"
+
+
 def test_claim_about_an_unknown_site_is_422(client: TestClient) -> None:
     bad = {**CLAIM, "sites": ["Atlantis"]}
     assert (
@@ -215,6 +295,14 @@ def test_unknown_site_is_404_json(client: TestClient) -> None:
     _json_error(client.get("/no/such/page"), 404)
 
 
+def test_unknown_site_page_is_an_html_404_linking_back_to_the_sites(client: TestClient) -> None:
+    response = client.get("/sites/Nowhere<b>")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Nowhere&lt;b&gt;" in response.text and "Nowhere<b>" not in response.text
+    assert 'href="/"' in response.text and "SIMULATED IMAGERY" in response.text
+
+
 def test_server_errors_are_json_without_a_trace(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -226,8 +314,10 @@ def test_server_errors_are_json_without_a_trace(
     assert "secret" not in body["error"]
 
 
-@pytest.mark.parametrize("path", ["/", "/sites/Klintsy", "/claims", "/claims/new"])
+@pytest.mark.parametrize("path", ["/", "/sites/Klintsy", "/claims", "/claims/new", "/alerts"])
 def test_every_page_shows_the_simulated_banner(client: TestClient, path: str) -> None:
+    if path == "/alerts":
+        pytest.importorskip("forcewatch.web.alerts")
     response = client.get(path)
     assert response.status_code == 200
     assert "SIMULATED IMAGERY" in response.text

@@ -609,6 +609,8 @@ def verdicts_for_store(store: Store, config: ProjectConfig) -> list[dict[str, An
     areas = site_areas(sites, config.sites.ring_km)
     states = states_for_verdicts(repo.measurements_frame(store), p, areas)
     results = assess_claims(repo.list_claims(store), states, sites, p, areas)
+    simulated = config.simulated or repo.any_simulated_scene(store)
+    results = [{**r, "simulated": simulated} for r in results]
     with store.begin() as conn:
         repo.replace_verdicts(conn, p.digest(), results)
     return results

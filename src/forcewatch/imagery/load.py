@@ -13,6 +13,7 @@ point; no terrain model, so positions between tie points are as good as the tie 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import rasterio
 from affine import Affine
 from rasterio._err import CPLE_BaseError  # GDAL errors of the warper; not re-exported
 from rasterio.control import GroundControlPoint
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.features import rasterize
 from rasterio.transform import GCPTransformer
 from rasterio.warp import Resampling, reproject, transform
@@ -36,6 +37,13 @@ from forcewatch.imagery.sentinel1 import (
     read_safe_sigma0,
 )
 from forcewatch.sites import Site, ring_polygon, to_crs, utm_crs
+
+# rasterio 1.4 warns "Dataset has no geotransform" about the scratch datasets it makes for an
+# array in rasterize() and reproject(), although the transforms are given: on every fresh
+# analyze, to the user's confusion. (Scenes without georeferencing are refused at ingest.)
+warnings.filterwarnings(
+    "ignore", "Dataset has no geotransform", NotGeoreferencedWarning, r"rasterio\."
+)
 
 # Extra image pixels around the grid's footprint: covers nearest sampling at the edges and the
 # warper's approximate transformer (0.125 px); more would only calibrate pixels never used.
@@ -87,9 +95,8 @@ def _rasterize(geom: BaseGeometry, grid: SiteGrid) -> np.ndarray:
     local = to_crs(geom, CRS.from_user_input(grid.crs))
     if local.is_empty:
         return np.zeros(grid.shape, bool)
-    return rasterize([(local, 1)], out_shape=grid.shape, transform=grid.transform, fill=0).astype(
-        bool
-    )
+    burnt = rasterize([(local, 1)], out_shape=grid.shape, transform=grid.transform, fill=0)
+    return burnt.astype(bool)
 
 
 def site_masks(site: Site, grid: SiteGrid, ring_km: float) -> SiteMasks:

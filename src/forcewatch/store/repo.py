@@ -473,6 +473,13 @@ def replace_verdicts(conn: Connection, params_hash: str, rows: Sequence[dict[str
         )
 
 
+def any_simulated_scene(store: Store) -> bool:
+    """Whether any stored scene comes from simulated imagery."""
+    q = select(t.scenes.c.id).where(t.scenes.c.simulated.is_(True)).limit(1)
+    with store.connect() as conn:
+        return conn.execute(q).first() is not None
+
+
 def list_verdicts(store: Store) -> list[dict[str, Any]]:
     q = select(t.verdicts.c.data).order_by(t.verdicts.c.id)
     with store.connect() as conn:

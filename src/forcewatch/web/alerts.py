@@ -1,13 +1,15 @@
 """Alert routes of the dashboard: the Atom feed, a JSON list, acknowledging, and an HTML page.
 
-``alerts_router(store_getter, token_getter)`` returns an ``APIRouter`` the app includes:
+``alerts_router(store_getter, token_getter, simulated_getter)`` returns an ``APIRouter`` the app
+includes:
 
 - ``GET /alerts.atom``: Atom 1.0 feed of the latest alerts that were sent (not suppressed);
 - ``GET /api/alerts``: a page of alerts, newest first, with their deliveries;
 - ``POST /api/alerts/{id}/ack``: acknowledge an alert; needs ``Authorization: Bearer TOKEN``
   (401 when missing or wrong, 403 when the server has no token);
-- ``GET /alerts``: the alerts as an HTML table with an acknowledge button per alert
-  (script served from ``/alerts.js``: the page's CSP allows scripts from the site only).
+- ``GET /alerts``: the alerts as an HTML table with an acknowledge button per alert, in the
+  dashboard's page frame (``templates/alerts.html.j2``: navigation, SIMULATED banner); its
+  script is served from ``/alerts.js``: the page's CSP allows scripts from the site only.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from forcewatch.alerts import AlertQuery, acknowledge, list_alerts, render_atom
 from forcewatch.store.db import Store
+from forcewatch.web.views import page_html
 
 FEED_ENTRIES = 100
 MAX_PAGE = 500
@@ -30,61 +32,7 @@ PAGE_ROWS = 200
 
 StoreGetter = Callable[[Request], Store]
 TokenGetter = Callable[[Request], str | None]
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Alerts - ForceWatch</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/style.css">
-<link rel="alternate" type="application/atom+xml" title="ForceWatch alerts" href="/alerts.atom">
-</head>
-<body>
-<header>
-  <nav aria-label="Main">
-    <strong>ForceWatch</strong>
-    <a href="/">Sites</a>
-    <a href="/claims">Claims</a>
-    <a href="/alerts" aria-current="page">Alerts</a>
-    <a href="/alerts.atom">Atom feed</a>
-  </nav>
-</header>
-<main>
-<h1>Alerts</h1>
-<p>{{ total }} alert(s){% if only_open %} not yet acknowledged{% endif %}, newest first.
-Suppressed alerts (rate limit, first-cycle baseline) are stored but were not sent.
-{% if only_open %}<a href="/alerts">Show all</a>{% else %}<a href="/alerts?open=1">Show only
-unacknowledged</a>{% endif %}</p>
-<p><label for="ack-token">Token to acknowledge</label>
-<input id="ack-token" type="password" autocomplete="off" size="30">
-<span id="ack-status" role="status"></span></p>
-<table>
-<thead><tr><th scope="col">Created (UTC)</th><th scope="col">Severity</th>
-<th scope="col">Alert</th><th scope="col">Effective</th><th scope="col">Status</th></tr></thead>
-<tbody>
-{% for a in alerts %}
-<tr id="alert-{{ a.id }}" class="severity-{{ a.severity }}">
-<td>{{ a.created_utc[:16] | replace("T", " ") }}</td>
-<td><strong>{{ a.severity }}</strong></td>
-<td><a href="{{ a.link }}">{{ a.title }}</a><br><small>{{ a.summary }}</small></td>
-<td>{{ (a.effective_utc or "")[:10] }}</td>
-<td>{% if a.suppressed %}suppressed ({{ a.suppressed_reason }})<br>{% endif %}
-{% if a.acknowledged_utc %}acknowledged {{ a.acknowledged_utc[:16] | replace("T", " ") }}
-{% else %}<button type="button" class="ack" data-id="{{ a.id }}">Acknowledge</button>{% endif %}
-</td>
-</tr>
-{% else %}
-<tr><td colspan="5">No alerts yet. Run <code>forcewatch watch</code>.</td></tr>
-{% endfor %}
-</tbody>
-</table>
-</main>
-<script src="/alerts.js"></script>
-</body>
-</html>
-"""
+SimulatedGetter = Callable[[Request], bool]
 
 _SCRIPT = """"use strict";
 (function () {
@@ -120,9 +68,6 @@ _SCRIPT = """"use strict";
 })();
 """
 
-_ENV = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
-_TEMPLATE = _ENV.from_string(_PAGE)
-
 
 def _check_token(given_header: str, expected: str | None) -> None:
     if not expected:
@@ -136,9 +81,14 @@ def _check_token(given_header: str, expected: str | None) -> None:
         )
 
 
-def alerts_router(store_getter: StoreGetter, token_getter: TokenGetter) -> APIRouter:
+def alerts_router(
+    store_getter: StoreGetter,
+    token_getter: TokenGetter,
+    simulated_getter: SimulatedGetter | None = None,
+) -> APIRouter:
     """The alert routes over the store ``store_getter(request)`` returns; acknowledging needs
-    the token ``token_getter(request)`` returns (None or empty: acknowledging disabled)."""
+    the token ``token_getter(request)`` returns (None or empty: acknowledging disabled). The page
+    carries the SIMULATED banner when ``simulated_getter(request)`` is true (None: never)."""
     router = APIRouter()
 
     def store_dep(request: Request) -> Store:
@@ -190,11 +140,21 @@ def alerts_router(store_getter: StoreGetter, token_getter: TokenGetter) -> APIRo
 
     @router.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page(
-        store: Store = store_param, only_open: Annotated[bool, Query(alias="open")] = False
+        request: Request,
+        store: Store = store_param,
+        only_open: Annotated[bool, Query(alias="open")] = False,
     ) -> HTMLResponse:
         query = AlertQuery(acknowledged=False if only_open else None)
         total, items = list_alerts(store, query, limit=PAGE_ROWS)
-        return HTMLResponse(_TEMPLATE.render(alerts=items, total=total, only_open=only_open))
+        simulated = simulated_getter is not None and simulated_getter(request)
+        return page_html(
+            "alerts.html.j2",
+            path=request.url.path,
+            simulated=simulated,
+            alerts=items,
+            total=total,
+            only_open=only_open,
+        )
 
     @router.get("/alerts.js", include_in_schema=False)
     def alerts_script() -> Response:

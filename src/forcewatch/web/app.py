@@ -186,10 +186,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"where": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg"))}
+            {
+                "where": ".".join(str(p) for p in e.get("loc", ())),
+                "message": str(e.get("msg")).removeprefix("Value error, "),
+            }
             for e in exc.errors()
         ]
-        return JSONResponse({"error": "invalid request", "problems": problems}, 422)
+        summary = "; ".join(f"{p['where']}: {p['message']}" for p in problems)
+        error = f"invalid request: {summary}" if summary else "invalid request"
+        return JSONResponse({"error": error, "problems": problems}, 422)
 
     @app.exception_handler(ForceWatchError)
     async def fw_error(_: Request, exc: ForceWatchError) -> JSONResponse:
@@ -251,7 +256,11 @@ def _add_alerts(app: FastAPI) -> None:
         log.info("alert routes not available")
         return
     app.include_router(
-        alerts_router(lambda r: state(r).source.store, lambda r: state(r).token),
+        alerts_router(
+            lambda r: state(r).source.store,
+            lambda r: state(r).token,
+            lambda r: state(r).simulated,
+        ),
         tags=["alerts"],
     )
 
@@ -299,7 +308,11 @@ def _add_api(app: FastAPI) -> None:
         known = {s.site.name for s in repo.list_sites(st.source.store, record.get("sites"))}
         unknown = [n for n in record.get("sites", []) if n not in known]
         if unknown:
-            raise HTTPException(422, f"unknown site(s): {', '.join(unknown)}")
+            raise HTTPException(
+                422,
+                f"unknown site(s): {', '.join(unknown)}; use names that GET /api/sites lists "
+                "(add a site with `forcewatch sites add`)",
+            )
         with st.source.store.begin() as conn:
             added = repo.upsert_claim(conn, record)
         if not added:

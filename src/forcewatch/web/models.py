@@ -8,9 +8,34 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from forcewatch.claims.model import ClaimKind, Force
+
 MAX_LIMIT = 500
 NAME_PATTERN = r"^[^\x00-\x1f/\\]{1,200}$"
 SCENE_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,40}$"
+# the force `forcewatch claims add` assumes when none is given: the one this project watches
+DEFAULT_FORCE = "russia"
+
+
+def claim_kinds() -> list[str]:
+    """The claim kinds the ledger model accepts."""
+    return [str(k.value) for k in ClaimKind]
+
+
+def claim_forces() -> list[str]:
+    """The forces the ledger model accepts."""
+    return [str(f.value) for f in Force]
+
+
+def _listed(what: str, values: list[str]) -> str:
+    return f"{what}: one of {', '.join(values)}"
+
+
+def _one_of(what: str, value: str, allowed: list[str]) -> str:
+    """``value`` when ``allowed`` holds it; else a ValueError naming them."""
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; use one of: {', '.join(allowed)}")
+    return value
 
 
 class ErrorOut(BaseModel):
@@ -53,7 +78,9 @@ class ClaimIn(BaseModel):
     """A claim to add to the ledger, in the fields of ``forcewatch.claims.model.Claim``.
 
     ``id`` and the test window are derived by the ledger model when not given; ``trend`` is the
-    change the claim states explicitly (otherwise implied by ``kind``).
+    change the claim states explicitly (otherwise implied by ``kind``); ``force`` defaults to
+    ``russia``, as in ``forcewatch claims add``. ``kind`` and ``force`` are checked here, so a
+    wrong one is reported alone, naming the values allowed.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -61,19 +88,40 @@ class ClaimIn(BaseModel):
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
     speaker: str = Field(min_length=1, max_length=300)
     stated_on: date
-    kind: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
+    kind: str = Field(
+        min_length=1, max_length=32, description=_listed("what the claim asserts", claim_kinds())
+    )
     quote: str = Field(
         min_length=1, max_length=4000, description="the claim in the speaker's words"
     )
     sites: list[str] = Field(default_factory=list, max_length=50)
     places: list[str] = Field(default_factory=list, max_length=50)
-    force: str | None = Field(default=None, max_length=32)
+    force: str = Field(
+        default=DEFAULT_FORCE,
+        max_length=32,
+        description=_listed(f"whose forces (default {DEFAULT_FORCE})", claim_forces()),
+    )
     outlet: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=2000)
     trend: Literal["increase", "decrease", "none"] | None = None
     direction: Literal["toward", "away"] | None = None
     window_start: date | None = None
     window_end: date | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return _one_of("kind", value, claim_kinds())
+
+    @field_validator("force", mode="before")
+    @classmethod
+    def _default_force(cls, value: object) -> object:
+        return DEFAULT_FORCE if value is None else value  # null means "not given"
+
+    @field_validator("force")
+    @classmethod
+    def _known_force(cls, value: str) -> str:
+        return _one_of("force", value, claim_forces())
 
     @field_validator("stated_on")
     @classmethod
@@ -116,12 +164,3 @@ class ClaimIn(BaseModel):
             key = f"{self.speaker}|{self.stated_on}|{self.kind}|{self.quote}"
             data["id"] = hashlib.sha256(key.encode()).hexdigest()[:16]
         return data
-
-
-def claim_kinds() -> list[str] | None:
-    """The claim kinds the ledger model accepts, or None when it is not installed."""
-    try:
-        from forcewatch.claims.model import ClaimKind
-    except ImportError:
-        return None
-    return [str(k.value) for k in ClaimKind]

@@ -97,10 +97,20 @@ def claims_with_verdicts(source: Source) -> list[dict[str, Any]]:
     ]
 
 
-def _render(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+def page_html(
+    name: str, *, path: str, simulated: bool, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    """Template ``name`` (extending ``base.html.j2``: navigation, and the SIMULATED banner when
+    ``simulated``) rendered for the page at ``path``."""
+    html = TEMPLATES.get_template(name).render(simulated=simulated, path=path, **ctx)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     st: WebState = request.app.state.forcewatch
-    html = TEMPLATES.get_template(name).render(simulated=st.simulated, path=request.url.path, **ctx)
-    return HTMLResponse(html)
+    return page_html(
+        name, path=request.url.path, simulated=st.simulated, status_code=status_code, **ctx
+    )
 
 
 def _pairs_for(source: Source, evidence: Any, site: str | None) -> list[dict[str, Any]]:
@@ -146,7 +156,10 @@ def add_pages(app: FastAPI) -> None:
     @app.get("/sites/{name}", response_class=HTMLResponse, include_in_schema=False)
     def site_page(request: Request, name: str) -> HTMLResponse:
         st: WebState = request.app.state.forcewatch
-        stored = find_site(st, name)
+        found = repo.list_sites(st.source.store, [name])
+        if not found:  # a page, so an HTML answer a person can go back from (the API: JSON)
+            return _render(request, "not_found.html.j2", 404, message=f"No site named {name!r}")
+        stored = found[0]
         evidence = load_evidence(st.source, site_names=[stored.site.name])
         row = context.site_rows(evidence)[0]
         states = evidence.states.sort_values("acquired_utc", ascending=False)

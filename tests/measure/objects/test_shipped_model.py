@@ -37,6 +37,9 @@ def test_shipped_model_runs_on_a_blank_image(tmp_path: Path) -> None:
     Image.fromarray(np.full((300, 700, 3), 128, np.uint8)).save(tmp_path / "grey.png")
     res = detect_image(tmp_path / "grey.png")
     assert len(res) == 0
+    # the size was read after the image was closed, and came out 0 x 0
+    assert (res.width_px, res.height_px) == (700, 300)
+    assert (res.summary()["width_px"], res.summary()["height_px"]) == (700, 300)
 
 
 def test_shipped_model_recall_on_heldout_kit_frames(shared_data: Path) -> None:

@@ -449,6 +449,7 @@ def detect_image(
     if not auto and gsd_m is not None and not (isinstance(gsd_m, int | float) and gsd_m > 0):
         raise InputError(f"gsd_m={gsd_m!r} must be positive (metres per pixel) or 'auto'")
     src = open_image(path, bands)
+    width_px, height_px = src.width_px, src.height_px  # (an in-memory source forgets on close)
     estimate: GsdEstimate | None = None
     try:
         image_gsd = None if auto else gsd_m
@@ -476,8 +477,8 @@ def detect_image(
         corners = _lonlat_corners(boxes, src.transform, src.crs)
     return DetectionResult(
         image_path=str(path),
-        width_px=src.width_px,
-        height_px=src.height_px,
+        width_px=width_px,
+        height_px=height_px,
         boxes_px=boxes,
         class_ids=classes,
         scores=scores,

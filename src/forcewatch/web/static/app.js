@@ -26,10 +26,8 @@
         window.location.assign("/claims#claim-" + encodeURIComponent(reply.id));
         return;
       }
-      let message = reply.error || ("the server answered " + response.status);
-      if (Array.isArray(reply.problems)) {
-        message += ": " + reply.problems.map((p) => p.where + " " + p.message).join("; ");
-      }
+      // a 422's error already names each problem (its "problems" list holds them one by one)
+      const message = reply.error || ("the server answered " + response.status);
       status.textContent = "Not added: " + message;
     } catch (err) {
       status.textContent = "Not added: the server could not be reached";

@@ -1,0 +1,74 @@
+"""What a user following the docs ran into (a sweep of README and docs/ against the CLI): each
+test names what used to happen."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from forcewatch import __version__
+from forcewatch.cli import _short_id, app
+from forcewatch.scenario.simulate import ScenarioSpec
+from tests.helpers import tiny_project
+
+
+def test_version_works_without_a_command() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output  # was "Missing command", exit 2
+    assert result.stdout.strip() == f"forcewatch {__version__}"
+
+
+def test_listed_claim_ids_are_long_enough_to_be_used() -> None:
+    ids = ["ru-mod-2022-02-15-a", "ru-mod-2022-02-16-b", "maxar-2021-11-01", "0123456789abcdef"]
+    shown = [_short_id(i, ids) for i in ids]
+    # was the first 8 characters: "ru-mod-2" twice, which `claims remove` refuses as ambiguous
+    assert shown == ["ru-mod-2022-02-15", "ru-mod-2022-02-16", "maxar-20", "01234567"]
+    for full, short in zip(ids, shown, strict=True):
+        assert [i for i in ids if i.startswith(short)] == [full]
+
+
+def test_one_scene_per_orbit_is_said_to_wait_and_json_has_iso_times(tmp_path: Path) -> None:
+    spec = ScenarioSpec(
+        start=date(2021, 12, 1), end=date(2021, 12, 6), revisit_days=12, radius_km=0.4,
+        ring_km=0.2, margin_km=0.4, sites=("Klintsy",),
+    )  # fmt: skip
+    project, imagery = tiny_project(tmp_path / "p", spec)
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(imagery), "--project", str(project.root)])
+    assert ingested.exit_code == 0, ingested.output
+    result = runner.invoke(app, ["analyze", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    # was "units: 0 measured, 0 already done of 0" and nothing else
+    assert "wait for a second scene of the same orbit" in result.stderr
+    assert "Klintsy s1:ro" in result.stderr
+    as_json = runner.invoke(app, ["analyze", "--json", "--project", str(project.root)])
+    waiting = json.loads(as_json.stdout)["waiting"]
+    assert waiting and all(w.startswith("Klintsy s1:ro") for w in waiting)
+
+
+def test_simulated_scenes_are_said_so_even_when_the_project_file_does_not(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    config = project.root / "forcewatch.yaml"
+    config.write_text(config.read_text().replace("simulated: true", "simulated: false"))
+    assert "simulated: false" in config.read_text()
+    p = ["--project", str(project.root)]
+    runner = CliRunner()
+    for args in (
+        ["ingest", str(imagery)],
+        ["analyze"],
+        ["claims", "add", "--speaker", "Russian Ministry of Defence", "--kind", "withdrawal",
+         "--stated-on", "2022-01-10", "--quote", "units are returning", "--site", "Klintsy"],
+    ):  # fmt: skip
+        result = runner.invoke(app, [*args, *p])
+        assert result.exit_code == 0, result.output
+    # the table keyed the banner on the project file only; series and the JSON never said it
+    assert "SIMULATED IMAGERY" in runner.invoke(app, ["verdicts", *p]).stdout
+    assert "SIMULATED IMAGERY" in runner.invoke(app, ["series", "Klintsy", *p]).stdout
+    verdicts = json.loads(runner.invoke(app, ["verdicts", "--json", *p]).stdout)
+    assert verdicts and all(v["simulated"] is True for v in verdicts)
+    rows = json.loads(runner.invoke(app, ["series", "Klintsy", "--json", *p]).stdout)
+    assert rows and all(r["simulated"] is True for r in rows)
+    assert all("T" in r["acquired_utc"] for r in rows)  # was "2021-12-01 15:40:00+00:00"
