@@ -1901,3 +1901,47 @@ def test_tanks_with_no_insignia_are_not_negated() -> None:
         "Reuters witnesses said columns of tanks with no insignia were rolling through Donetsk."
     )
     assert claim.kind is ClaimKind.MOVEMENT  # was a denial of the movement
+
+
+def test_reports_that_a_text_calls_false_are_denied() -> None:
+    spread = _only(
+        "Information spread by the enemy about the withdrawal of units of the Defence Forces "
+        "of Ukraine from Kharkiv is not true."
+    )
+    # "information ... spread by" was no claim quoted in passing
+    assert (spread.kind, spread.denied_kind, spread.force) == (
+        ClaimKind.DENIAL,
+        ClaimKind.WITHDRAWAL,
+        Force.UKRAINE,
+    )
+    camp = _only("Reports that the field camp near Pogonovo has been abandoned are false.")
+    assert (camp.kind, camp.denied_kind) == (ClaimKind.DENIAL, ClaimKind.WITHDRAWAL)
+    frankly = _only("So the claims of a pull-back are, frankly, false.")  # ", frankly," hid it
+    assert frankly.denied_kind is ClaimKind.WITHDRAWAL
+
+
+def test_the_outlet_may_state_that_an_event_did_not_happen() -> None:
+    crossed = _only(
+        "Units of the Armed Forces of the Republic of Belarus have not crossed the state "
+        "border of Ukraine."
+    )
+    # was nothing: a negated event counted in the outlet's voice only when "recorded"
+    assert (crossed.kind, crossed.force) == (ClaimKind.DENIAL, Force.BELARUS)
+    observed = _only(
+        "No Belarusian Armed Forces movements toward the Ukrainian border observed this period."
+    )
+    assert observed.kind is ClaimKind.DENIAL
+    # what was not said is no claim either way
+    assert _claims("Russia has not said when its troops will withdraw.") == []
+    assert _claims("It is not clear whether Russian troops have left.") == []
+
+
+def test_a_garrison_that_emptied_and_forces_seen_to_enter() -> None:
+    emptied = _only("In contrast, the Yelnya garrison has largely emptied.")
+    assert (emptied.kind, emptied.places) == (ClaimKind.WITHDRAWAL, ("Yelnya",))
+    enter = _only("General Smith said: We have not seen Belarusian forces enter Ukraine.")
+    assert (enter.kind, enter.denied_kind, enter.force) == (
+        ClaimKind.DENIAL,
+        ClaimKind.ARRIVAL,
+        Force.BELARUS,
+    )

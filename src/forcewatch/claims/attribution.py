@@ -355,9 +355,13 @@ class Sentence:
     )
     _UNOWNED = re.compile(
         rf"\b(?:(?:make|made|making)\s+)?(?P<noun>claims?|assertions?|assurances?|reports?"
-        r"|announcements?|talk|suggestions?|publications?|stories|allegations?|rumou?rs?)"
+        r"|announcements?|talk|suggestions?|publications?|stories|allegations?|rumou?rs?"
+        r"|information|posts|videos|footage|messages|speculation)"
         # "publications in a number of foreign mass media about the transfer of ..."
         r"(?:\s+(?:in|by)\s+(?:[\w-]+\s+){1,6}?(?:media|press|outlets|newspapers|channels))?"
+        # "information spread by the enemy about ...", "reports circulating on social media that"
+        r"(?:\s+(?:spread|disseminated|circulat(?:ing|ed)|published|posted|shared|appearing"
+        r"|going\s+around)(?:\s+(?:by|in|on|across|online)(?:\s+[\w'-]+){0,5}?)?)?"
         r"\s+(?:about|of|that)\s+"
         rf"{_BODY}",
         re.IGNORECASE,

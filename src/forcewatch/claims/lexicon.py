@@ -121,6 +121,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          # "had left their assembly areas and moved into combat positions": a move forward
          r"(?![^.;]{0,60}?\band\s+(?:have\s+|had\s+)?(?:moved|headed|deployed|advanced|shifted"
          r"|gone)\s+(?:in)?to(?:wards?)?\b)"),
+        (ClaimKind.WITHDRAWAL, True,  # "the field camp has been abandoned", "has largely emptied"
+         r"\b(?:ha(?:s|ve|d)\s+(?:been\s+)?|(?:is|are|was|were)\s+(?:now\s+)?)(?:largely\s+"
+         r"|mostly\s+|partly\s+|partially\s+|completely\s+|now\s+|since\s+)?(?P<v>abandoned"
+         r"|emptied|vacated)\b"),
         (ClaimKind.WITHDRAWAL, False,
          r"\b(?:withdrawals?|pull-?\s?backs?|pull-?outs?|drawdown|de-?escalation|retreat)\b"),
         (ClaimKind.EXERCISE_END, True,
@@ -137,6 +141,8 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.ARRIVAL, True, r"\barriv(?:e|ed|es|ing)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:cross(?:ed|es|ing)?|pour(?:ed|ing)?)\s+into\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:entered|entering|unload(?:ed|ing))\b"),
+        # "we have not seen Belarusian forces enter Ukraine"
+        (ClaimKind.ARRIVAL, True, r"\benters?\s+(?:into\s+)?(?=(?-i:[A-Z]))"),
         (ClaimKind.ARRIVAL, True, r"\b(?:have|has|had)\s+(?:\w+\s+)?(?:come|reached)\b"),
         (ClaimKind.ARRIVAL, True, r"\b(?:turn(?:ed)?|show(?:ed)?)\s+up\b"),
         (ClaimKind.ARRIVAL, True,  # "paratroopers landed at Rzeszow", "a transport was expected at"
@@ -308,13 +314,17 @@ PERCEPTION = re.compile(
 # "No withdrawal ... has been recorded": the outlet's own observation that something did not happen
 RECORDED = re.compile(
     r"\b(?:ha(?:s|ve)\s+been|was|were)\s+(?:yet\s+)?(?:recorded|registered|observed|seen"
-    r"|detected|noticed|verified|confirmed|spotted)\b",
+    r"|detected|noticed|verified|confirmed|spotted)\b"
+    # a report's shorthand: "No Belarusian movements toward the border observed this period."
+    r"|\b(?:recorded|registered|observed|detected|noticed|spotted)\s+(?:this|in\s+the|during"
+    r"|over|since|so\s+far|to\s+date|yet)\b",
     I,
 )
 # "Russia's claim that it is withdrawing was false": a claim quoted in passing, called untrue
 _FALSE = (
-    r"(?:is|was|are|were|has\s+been|had\s+been)\s+(?:simply\s+|clearly\s+|plainly\s+"
-    r"|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|misleading|wrong"
+    r"(?:is|was|are|were|has\s+been|had\s+been)(?:\s*,\s*(?:frankly|simply|clearly|plainly"
+    r"|quite\s+simply|bluntly|demonstrably|patently|categorically|again)\s*,)?\s+(?:simply\s+"
+    r"|clearly\s+|plainly\s+|completely\s+|also\s+)?[\"']?(?:false|untrue|not\s+true|a\s+lie|misleading|wrong"
     rf"|incorrect|inaccurate|{DISMISSIVE}|a\s+(?:ruse|bluff|deception|fiction)|not\s+borne\s+out"
     r"|not\s+supported|(?:at\s+odds|inconsistent)\s+with|(?:contradicted|belied|undermined"
     r"|refuted|disproved|disproven)\s+by)|(?:proved|proven"
@@ -354,7 +364,10 @@ TREND_NONE = re.compile(
 )
 REPORTED_SPEECH_HEDGE = re.compile(
     r"\b(?:could|might|may|fears?|feared|concerns?|worr(?:y|ies|ied)|threat(?:en)?|amid|whether"
-    r"|if|possib\w*|risk|citing)\b",
+    r"|if|possib\w*|risk|citing"
+    # "Russia has not said when its troops will withdraw": nothing said, nothing claimed
+    r"|(?:not|n't|never)\s+(?:yet\s+)?(?:said|say|specified|specify|disclosed|disclose|announced"
+    r"|indicated|given)\s+(?:a\s+date\s+)?(?:when|how\s+long|how\s+many|where|for\s+how))\b",
     I,
 )
 FUTURE = re.compile(

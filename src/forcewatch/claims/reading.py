@@ -100,6 +100,20 @@ _RELATIVE = re.compile(
 )
 
 
+# "have not crossed", "has not left", "did not withdraw", "never arrived": the event itself denied
+_NOT_DONE = re.compile(
+    r"\b(?:(?:ha(?:s|ve|d)|did|do|does|were|was|is|are)\s+(?:not|never)|ha(?:s|ve|d)n't|didn't"
+    r"|never)\s+(?:yet\s+|actually\s+|so\s+far\s+)?(?:been\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _not_done(text: str, t: Trigger) -> bool:
+    """A verbal trigger negated on its own verb ("have not crossed"), not by a word that
+    leaves the event open ("no sign of", "not clear whether")."""
+    return t.verbal and _NOT_DONE.search(text[max(0, t.start - 40) : t.start]) is not None
+
+
 # "tanks with no insignia rolling through": "no" describes the tanks, it does not negate
 _WITH_NO = re.compile(r"\b(?:with|bearing|carrying|wearing|showing)\s+no\s+[\w-]+", re.IGNORECASE)
 
@@ -259,6 +273,11 @@ def _force(
                 candidates.append((abs(anchor - m.start()), force))
     for force, rx in lx.FORCE_UNITS:
         candidates += [(abs(anchor - m.start()), force) for m in rx.finditer(text)]
+    # "units of the Armed Forces of the Republic of Belarus": the state owns the forces
+    for m in _OWNED_BY.finditer(text):
+        state = m.group("state").lower()
+        owner = _STATE_FORCE.get(state, Force.UNKNOWN)
+        candidates.append((abs(anchor - m.start()), owner))
     if verbal_anchor:
         head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
         for force, rx in lx.FORCE_SUBJECTS:
@@ -296,6 +315,19 @@ def _force(
     return Force.RUSSIA, False
 
 
+_STATE_FORCE = {
+    "russia": Force.RUSSIA, "the russian federation": Force.RUSSIA,
+    "russian federation": Force.RUSSIA, "belarus": Force.BELARUS, "ukraine": Force.UKRAINE,
+    "the united states": Force.US, "united states": Force.US,
+}  # fmt: skip
+_OWNED_BY = re.compile(
+    r"\b(?:armed\s+forces|army|military|troops|forces|navy|air\s+force|units|soldiers"
+    r"|servicemen|contingent)\s+of\s+(?:the\s+)?(?:republic\s+of\s+)?(?P<state>"
+    r"(?:the\s+)?russian\s+federation|russia|belarus|ukraine|(?:the\s+)?united\s+states"
+    + "".join(f"|{name}" for name, _, _ in lx.OTHER_STATES)
+    + r")\b",
+    re.IGNORECASE,
+)
 _FORCES_OF = re.compile(
     r"\b(?:armed\s+forces|army|military|troops|forces|navy|air\s+force|units|soldiers)\s+of\s+"
     r"(?:the\s+)?$",
@@ -544,6 +576,15 @@ def read_content(
         and lx.RECORDED.search(text)
         and (negated := _best([t for t in triggers if t.negated])) is not None
     ):  # "No withdrawal of Russian troops from the border has been recorded."
+        kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
+    elif (
+        not attributed
+        and military
+        and not future
+        and not lx.REPORTED_SPEECH_HEDGE.search(text)
+        and (negated := _best([t for t in triggers if t.negated and _not_done(text, t)]))
+        is not None
+    ):  # the outlet states that it did not happen: "Belarusian units have not crossed the border"
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
     elif not attributed:
         return None
