@@ -275,9 +275,8 @@ def _force(
         candidates += [(abs(anchor - m.start()), force) for m in rx.finditer(text)]
     # "units of the Armed Forces of the Republic of Belarus": the state owns the forces
     for m in _OWNED_BY.finditer(text):
-        state = m.group("state").lower()
-        owner = _STATE_FORCE.get(state, Force.UNKNOWN)
-        candidates.append((abs(anchor - m.start()), owner))
+        owning = _STATE_FORCE.get(m.group("state").lower(), Force.UNKNOWN)
+        candidates.append((abs(anchor - m.start()), owning))
     if verbal_anchor:
         head = re.sub(rf"(?:[\s'\"]+(?:{_AUX}))*[\s'\"]*$", "", text[:anchor])
         for force, rx in lx.FORCE_SUBJECTS:
