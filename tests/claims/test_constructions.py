@@ -1945,3 +1945,22 @@ def test_a_garrison_that_emptied_and_forces_seen_to_enter() -> None:
         ClaimKind.ARRIVAL,
         Force.BELARUS,
     )
+
+
+def test_speakers_a_report_names_in_passing() -> None:
+    pointed = _only(
+        "Over the past several days, the President of Russia pointed out, Kyiv had "
+        "concentrated considerable forces and heavy weaponry close to the line of contact."
+    )
+    assert pointed.speaker.startswith("Vladimir Putin")  # was the outlet's own voice
+    yle = _only(
+        "Units of the 80th Arctic Motor Rifle Brigade have also been moved south, Finnish "
+        "broadcaster Yle reported, citing military sources."
+    )
+    assert yle.speaker == "Yle"  # was the outlet
+    per = _only(
+        "US: arrival of 82nd Abn Div elements in SE Poland complete (approx. 4,700 "
+        "personnel), per US DoD."
+    )
+    # "US:" was a speaker ("Us"), and ", per US DoD" no attribution
+    assert (per.speaker, per.quantity, per.force) == ("US Department of Defense", 4700, Force.US)

@@ -104,6 +104,16 @@ _ROLE_WORD = (
     r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers|channels|media|monitors"
     r"|bloggers|activists"
 )
+# "according to X", and a report's shorthand ", per US DoD."
+_ACCORDING = re.compile(r"according|per$", re.IGNORECASE)
+# "Finnish broadcaster Yle reported": a news organisation named after what it is
+_MEDIA_NAMED = re.compile(
+    r"(?:^|[\s,])(?:[A-Z][\w-]+\s+)?(?:public\s+|state\s+|state-run\s+|private\s+)?"
+    r"(?:broadcaster|newspaper|daily|weekly|tabloid|news\s+agency|agency|news\s+site|website"
+    r"|channel|network|outlet|portal|radio|television|TV\s+channel)\s+"
+    r"(?P<name>(?-i:[A-Z])[\w.&'-]*(?:\s+(?-i:[A-Z])[\w.&'-]*){0,3})\s*$",
+    re.IGNORECASE,
+)
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
     rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
@@ -489,6 +499,8 @@ class Sentence:
         named = self._described_name(stripped)
         if named is not None:
             return named
+        if (media := _MEDIA_NAMED.search(stripped)) is not None:
+            return media.start("name"), _unknown(media.group("name"))
         m = _GENERIC.search(stripped)
         if m is None:
             return None
@@ -682,7 +694,7 @@ class Sentence:
                 if found:
                     self.atts.append(Attribution(found[1], vs, found[0], verb, vs, found[0]))
                 continue
-            if verb.lower().startswith("according"):
+            if _ACCORDING.match(verb):
                 found = self._speaker_after(ve)
                 if found:
                     self.atts.append(Attribution(found[1], vs, found[0], verb, vs, ve, True))
@@ -762,7 +774,7 @@ class Sentence:
         live = [a for a in self.atts if not a.dropped]
         for i, a in enumerate(live):
             nxt = live[i + 1].left if i + 1 < len(live) else n
-            according = a.verb.lower().startswith("according")
+            according = _ACCORDING.match(a.verb) is not None
             if according and a.left <= 3:
                 comma = self.text.find(",", a.right)
                 a.content, a.backward = ((comma + 1 if comma >= 0 else a.right), nxt), False

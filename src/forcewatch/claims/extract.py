@@ -141,7 +141,9 @@ _NOT_A_TURN = re.compile(
     r"|THREAD|BOTTOM LINE|TL;?DR|SUMMARY|KEY POINTS|CONTEXT|BACKGROUND"
     r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK"
     # a broadcast script's cues: "IN: ...", "OUT: ...", "SOT: ...", "RUNS: 2:10"
-    r"|IN|OUT|INCUE|OUTCUE|SOT|VO|NAT|SOUND|CUE|RUNS|WRITER|PRODUCER|SLUG|TAG|TRT)$"
+    r"|IN|OUT|INCUE|OUTCUE|SOT|VO|NAT|SOUND|CUE|RUNS|WRITER|PRODUCER|SLUG|TAG|TRT"
+    # a report's topic lines: "US: arrival of 82nd Airborne elements ... complete"
+    r"|US|UK|EU)$"
 )
 _QUESTION = Speaker("question", "", "question", None)
 # "Has NATO already moved any forces to Romania?": a question asserts nothing

@@ -42,9 +42,13 @@ SAY_VERBS = (
     rf"|call(?:ed|s)(?=[^.;]{{0,100}}?\b(?:{DISMISSIVE})\b)"
     r"|documented|spotted|identified|tracked|geolocated"
     r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
+    r"|pointed\s+out|points\s+out|drew\s+attention\s+to(?:\s+the\s+fact)?"
+    r"|draws\s+attention\s+to(?:\s+the\s+fact)?"
 )
 REPORTING_VERB = re.compile(
-    rf"\b(?P<verb>according\s+to|{DENIAL_VERBS}|{SAY_VERBS}|{EVIDENCE_VERBS})\b", I
+    rf"\b(?P<verb>according\s+to|(?<=,\s)per(?=\s+(?:the\s+)?(?-i:[A-Z]))|{DENIAL_VERBS}"
+    rf"|{SAY_VERBS}|{EVIDENCE_VERBS})\b",
+    I,
 )
 SHOW_VERB = re.compile(r"^(?:show|shows|showed|shown|indicate|indicates|indicated)$", I)
 DENIAL_VERB = re.compile(rf"^(?:{DENIAL_VERBS})$", I)
@@ -547,7 +551,7 @@ FORCE_UNITS: tuple[tuple[Force, re.Pattern[str]], ...] = (
     (
         Force.US,
         re.compile(
-            r"\b(?:(?:82nd|101st|173rd)\s+airborne|(?:1st|3rd|4th)\s+(?:infantry|armou?red)"
+            r"\b(?:(?:82nd|101st|173rd)\s+(?:airborne|abn)|(?:1st|3rd|4th)\s+(?:infantry|armou?red)"
             r"\s+division|2nd\s+cavalry\s+regiment|(?-i:USAF|USMC|U\.S\.\s+Marines))\b",
             I,
         ),

@@ -264,6 +264,7 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
         "body",
         r"(?:the\s+)?Pentagon",
         rf"(?:the\s+)?{_US}\s+(?:Department\s+of\s+{_DEF}|{_DEF}\s+Department)",
+        rf"(?:the\s+)?(?:{_US}\s+)?(?-i:DoD)",
     ),
     _p("US State Department", "us", "body", rf"(?:the\s+)?(?:{_US}\s+)?State\s+Department"),
     _p("White House", "us", "body", r"(?:the\s+)?White\s+House"),
