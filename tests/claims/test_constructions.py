@@ -1964,3 +1964,31 @@ def test_speakers_a_report_names_in_passing() -> None:
     )
     # "US:" was a speaker ("Us"), and ", per US DoD" no attribution
     assert (per.speaker, per.quantity, per.force) == ("US Department of Defense", 4700, Force.US)
+
+
+def test_a_history_told_in_years_long_past_is_no_claim() -> None:
+    # published 2022: a narrative of 1979-80 gave claims dated at publication
+    history = (
+        "On the evening of December 24, 1979, the first Soviet transport aircraft began "
+        "landing at Bagram. Over the next two days, paratroopers of the 103rd Guards Airborne "
+        "Division arrived by air.\n\n"
+        "American satellites had tracked reserve divisions being mobilised in the Turkestan "
+        "military district since early December.\n\n"
+        "By the end of January 1980, some 80,000 troops were in Afghanistan. The withdrawal "
+        "began in May 1988 and ended on February 15, 1989.\n"
+    )
+    assert _claims(history) == []
+    memoir = (
+        "In the summer of 1994 I was a young captain in Latvia, and I watched the last Russian "
+        "troop trains pull out of the Baltic states.\n\n"
+        "Today Moscow has massed more than 100 battalion tactical groups near Ukraine.\n"
+    )
+    # the paragraph that opens in 1994 tells of then; the next one is about now
+    assert [c.quantity for c in _claims(memoir)] == [100]
+    # a year compared with is no setting, nor a window: "the largest since 1945" dropped the
+    # claim (a window from 1945), "since 1991" gave a window of 31 years
+    for year in (1945, 1991):
+        claim = _only(
+            f"Russia has massed 150,000 troops near Ukraine, the largest build-up since {year}."
+        )
+        assert claim.quantity == 150000 and claim.window_start.year == 2022

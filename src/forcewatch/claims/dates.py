@@ -235,6 +235,13 @@ class WindowCues:
     future: bool = False
 
 
+_SUPERLATIVE_SINCE = re.compile(
+    r"\b(?:\w+est|most|first|biggest|largest|greatest|highest|worst|only|(?:more|fewer|larger"
+    r"|bigger)\s+than\s+(?:at\s+)?any\s+(?:time|point))\b[^.;]{0,80}\s$",
+    re.IGNORECASE,
+)
+
+
 def window_cues(text: str, published_on: date, *, future: bool = False) -> WindowCues:
     """Window hints in a claim's content: "from X to Y", "until X", "since X", "due to end on X",
     "over the last 48 hours" (``lookback_days`` = 2), "in the coming days" (``future``)."""
@@ -266,7 +273,11 @@ def window_cues(text: str, published_on: date, *, future: bool = False) -> Windo
         else:
             first, last = date(year, 1, 1), date(year, 12, 31)
         if period.group(0).lower().startswith("since"):
-            start = first if first < published_on else None  # "doubled since early January"
+            # "doubled since early January"; but "the largest build-up since 1991" compares
+            # with then, and a window of decades says nothing a pass of imagery could test
+            compared = _SUPERLATIVE_SINCE.search(text[: period.start() + 1]) is not None
+            recent = first >= published_on - timedelta(days=366)
+            start = first if first < published_on and recent and not compared else None
         elif last < published_on - timedelta(days=31):
             start, end = first, last
     if start is not None and end is None and (both := _BETWEEN_DAYS.search(text)) is not None:

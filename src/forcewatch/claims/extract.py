@@ -190,6 +190,28 @@ def _caps_lead(sentence: str) -> str:
     return out if len(out) == len(sentence) else sentence  # ("İ".lower() is two characters)
 
 
+# A year that dates what a sentence tells ("On the evening of December 24, 1979", "in the summer
+# of 1994", "By the end of January 1980"), not one it compares with ("the largest since 1945")
+_TOLD_YEAR = re.compile(
+    r"(?:\b(?:in|on|by|of|during)\s+(?:the\s+\w+\s+of\s+|early\s+|late\s+|mid-?)?"
+    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\s+(?:\d{1,2},?\s+)?|^)(?P<year>(?:19|20)\d\d)\b(?!-\d)",
+    re.IGNORECASE | re.MULTILINE,
+)
+HISTORY_YEARS = 10  # a text told in years this far before publication is history
+
+
+def _told_years(text: str) -> list[int]:
+    return [int(m["year"]) for m in _TOLD_YEAR.finditer(text)]
+
+
+def _is_history(years: Sequence[int], published_on: date) -> bool:
+    """Whether a passage told in ``years`` lies wholly before the era of imagery to test it
+    against (``HISTORY_YEARS`` before publication): "On December 24, 1979, the first Soviet
+    transport aircraft began landing ..." and the paragraph around it."""
+    return bool(years) and max(years) <= published_on.year - HISTORY_YEARS
+
+
 def _interviewee(intro: Sequence[str]) -> Speaker | None:
     """The person an interview's opening paragraphs present (a known speaker, else the first
     name followed by its description), who answers its "A:" turns."""
@@ -649,6 +671,9 @@ def extract_claims(
         >= 2
     )
     voice: Speaker | None = None  # in a transcript, the speaker of the current turn
+    # a history piece: every year the body tells (its first lines, a dateline, aside) is long past
+    body_years = _told_years("\n".join(text.strip().splitlines()[3:]))
+    history = len(body_years) >= 3 and _is_history(body_years, published_on)
     intro: list[str] = []  # the paragraphs before the first turn
     seen_turn = False
     for paragraph in clean_paragraphs(text):
@@ -668,10 +693,21 @@ def extract_claims(
             if turn is not _QUESTION:
                 art.discourse.history.append(turn)
             art.question = paragraph if turn is _QUESTION else art.question
-        for text_of_sentence in split_sentences(paragraph):
+        sentences = split_sentences(paragraph)
+        # a paragraph that opens in a year long past tells of then: "In the summer of 1994 I
+        # was a young captain in Latvia, and I watched the last Russian troop trains pull out"
+        past = history or (
+            bool(sentences)
+            and bool(_told_years(sentences[0]))
+            and _is_history(_told_years(paragraph), published_on)
+        )
+        for text_of_sentence in sentences:
             sentence = Sentence(_caps_lead(text_of_sentence), art.discourse).analyse()
             sentence.orig = text_of_sentence  # quoted as written (same length, other case)
+            before = len(art.claims)
             _read_sentence(sentence, art, voice)
+            if past:  # "Over the next two days, paratroopers ... arrived by air" (in 1979)
+                del art.claims[before:]
             sentence.remember()
     claims = _merge(art.claims)
     log.debug("extracted %d claims (%d before merging)", len(claims), len(art.claims))
