@@ -154,3 +154,22 @@ def test_scenes_that_no_analysis_would_take_are_refused_at_ingest(
     summary = ingest(project, [odd])
     # were registered as new, then never analyzed (or analyzed as from 2099), without a word
     assert summary.new == 0 and len(summary.errors) == 1 and says in summary.errors[0]
+
+
+def test_configured_imagery_paths_are_relative_to_the_project_not_the_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcewatch.config import load_project
+    from forcewatch.pipeline import ingest
+    from tests.helpers import tiny_project
+
+    project, imagery = tiny_project(tmp_path / "p")
+    config = project.root / "forcewatch.yaml"
+    text = config.read_text()
+    assert "  paths: []" in text
+    config.write_text(text.replace("  paths: []", f"  paths: [{imagery.name}]"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # was: "imagery: no such file or folder"
+    summary = ingest(load_project(project.root), [])
+    assert summary.new > 0 and not summary.errors

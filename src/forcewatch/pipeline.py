@@ -135,7 +135,10 @@ def ingest(
 ) -> IngestSummary:
     """Register raster files and Sentinel-1 ``.SAFE`` products: one transaction per scene;
     bad ones are reported and skipped."""
-    files = list(scan_paths(paths or project.config.imagery.paths))
+    # imagery.paths in forcewatch.yaml are relative to the project folder, not to where the
+    # command runs (`forcewatch ingest -p config` from elsewhere)
+    roots = list(paths) or [project.resolve(p) for p in project.config.imagery.paths]
+    files = list(scan_paths(roots))
     if not files:
         raise InputError("no raster files (.tif/.tiff) or .SAFE products found in the given paths")
     store = store_for(project)
@@ -163,7 +166,7 @@ def ingest(
             if not overlaps and status != "duplicate":
                 summary.no_overlap.append(str(path))
             progress(i + 1, len(files))
-        summary.missing = _missing_files(store, paths or project.config.imagery.paths)
+        summary.missing = _missing_files(store, roots)
     finally:
         store.dispose()
     return summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,12 +11,21 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from shapely.geometry import box
+from sqlalchemy import insert
 
+from forcewatch.config import Project, load_project
 from forcewatch.errors import InputError
-from forcewatch.publish.exports import LAYERS, export
+from forcewatch.imagery.catalog import Scene
+from forcewatch.publish.exports import LAYERS, export, export_layers
+from forcewatch.publish.source import load_evidence, open_source
 from forcewatch.store import repo
+from forcewatch.store import tables as t
 from forcewatch.store.db import open_store
-from tests.publish.fixtures import Fixture
+from tests.publish.fixtures import PROJECT_YAML, Fixture, build_fixture
+
+REAL_SCENE = "real-hr-klintsy"
+NO_PASS = datetime(2022, 3, 30, 15, 40, tzinfo=UTC)
 
 
 def _read(fmt: str, out: Path, layer: str) -> pd.DataFrame:
@@ -104,3 +115,88 @@ def test_unknown_format_or_layer_is_an_input_error(
         export(fixture_project.project, "shp", tmp_path / "x")
     with pytest.raises(InputError, match="layer"):
         export(fixture_project.project, "csv", tmp_path / "x.csv", layer="tanks")
+
+
+def _project_with_a_real_scene(root: Path, simulated_by_config: bool) -> Project:
+    """The fixture (simulated Sentinel-1 scenes) plus one real sharp scene over Klintsy with
+    two detections and one measurement, as `ingest` and `analyze` store a real GeoTIFF."""
+    build_fixture(root)
+    text = PROJECT_YAML.replace("simulated: true", f"simulated: {str(simulated_by_config).lower()}")
+    (root / "forcewatch.yaml").write_text(text, encoding="utf-8")
+    project = load_project(root)
+    store = open_store(project.store_url)
+    klintsy = next(s for s in repo.list_sites(store) if s.site.name == "Klintsy")
+    when = datetime(2022, 2, 20, 8, 0, tzinfo=UTC)
+    scene = Scene(
+        scene_id=REAL_SCENE, href=str(root / "hr_klintsy.tif"), sha256="0" * 64, sensor="hr",
+        acquired_utc=when, relative_orbit=None, polarisations=("RGB",),
+        footprint=klintsy.site.geometry.envelope, crs="EPSG:4326", width=400, height=400,
+        res_m=0.3, simulated=False,
+    )  # fmt: skip
+    lon, lat = klintsy.site.centroid_lonlat
+    with store.begin() as conn:
+        repo.register_scene(conn, scene, {klintsy.id: 1.0})
+        rows = [dict(scene_id=REAL_SCENE, acquired_utc=when, metric="vehicles", value=2.0)]
+        repo.write_unit(
+            conn, unit_key=f"{klintsy.id}:hr:h0001", site_id=klintsy.id, geometry_key="hr",
+            params_hash="h0001", run_id=None, rows=rows,
+        )  # fmt: skip
+        conn.execute(
+            insert(t.detections),
+            [
+                dict(site_id=klintsy.id, scene_id=REAL_SCENE, image_href=scene.href,
+                     acquired_utc=when, class_name="vehicle", score=0.8, bbox_px=[0, 0, 8, 8],
+                     geometry_wkt=box(lon, lat, lon + 1e-4, lat + 1e-4).wkt,
+                     params_hash="h0001", code_version=repo.CODE_VERSION)
+                for _ in range(2)
+            ],
+        )  # fmt: skip
+        conn.execute(  # a date the orbit did not pass: a state with no scene of its own
+            insert(t.series_states),
+            dict(site_id=klintsy.id, geometry_key="s1:ro021", acquired_utc=NO_PASS, state="blind",
+                 activity=None, details={"reason": "no pass"}, params_hash="p0001",
+                 code_version=repo.CODE_VERSION),
+        )  # fmt: skip
+    store.dispose()
+    return project
+
+
+def test_imagery_column_marks_each_row_by_its_own_scene(tmp_path: Path) -> None:
+    project = _project_with_a_real_scene(tmp_path / "p", simulated_by_config=False)
+    out = export(project, "gpkg", tmp_path / "all.gpkg")[0]
+    layers = {n: gpd.read_file(out, layer=n, engine="pyogrio") for n in LAYERS}
+
+    dets = layers["detections"]
+    from_real = dets["scene_id"] == REAL_SCENE
+    assert from_real.sum() == 2 and (~from_real).sum() == 3
+    assert dets.loc[from_real, "imagery"].isna().all()
+    assert (dets.loc[~from_real, "imagery"] == "simulated imagery").all()
+
+    series = layers["series"]
+    real_rows = series["geometry_key"] == "hr"
+    assert real_rows.sum() == 1 and series.loc[real_rows, "imagery"].isna().all()
+    # fused rows too, and the no-pass gap of a simulated series
+    assert (series.loc[~real_rows, "imagery"] == "simulated imagery").all()
+    assert series["date"].eq(f"{NO_PASS:%Y-%m-%d}").sum() == 1
+    # Klintsy's states and the verdicts rest on simulated Sentinel-1 scenes as well
+    assert (layers["sites"]["imagery"] == "simulated imagery").all()
+    assert (layers["verdicts"]["imagery"] == "simulated imagery").all()
+
+
+def test_a_project_file_saying_simulated_marks_every_row(tmp_path: Path) -> None:
+    project = _project_with_a_real_scene(tmp_path / "p", simulated_by_config=True)
+    (path,) = export(project, "csv", tmp_path / "d.csv", layer="detections")
+    dets = pd.read_csv(path)
+    assert (dets["scene_id"] == REAL_SCENE).sum() == 2
+    assert (dets["imagery"] == "simulated imagery").all()
+
+
+def test_no_imagery_column_without_simulated_scenes(fixture_project: Fixture) -> None:
+    evidence = load_evidence(open_source(fixture_project.project))
+    real = dataclasses.replace(
+        evidence,
+        scenes=evidence.scenes.assign(simulated=False),
+        simulated=False,
+        simulated_by_config=False,
+    )
+    assert all("imagery" not in gdf for gdf in export_layers(real).values())

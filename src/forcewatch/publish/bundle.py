@@ -2,12 +2,15 @@
 
 A bundle is a zip holding ``report.html``, ``data/`` (measurements, states, verdicts, claims,
 scenes as CSV/JSON), ``exports/`` (the four export layers as CSV with WKT geometry),
-``config/forcewatch.yaml`` when the project has one, ``manifest.json`` and ``manifest.sha256``.
+``config/`` (a project folder to reproduce the analysis in: ``forcewatch.yaml`` when the project
+has one, the sites and the reference line as GeoJSON; see ``publish.reproduce``),
+``manifest.json`` and ``manifest.sha256``.
 
 The manifest lists every input scene (href, SHA-256, acquisition time, orbit), every parameter
 (the configuration, each run's parameters with their hash, the parameter hashes of the stored
-results), the code version and every file of the bundle with its SHA-256. ``manifest.sha256``
-holds the checksum of ``manifest.json`` itself, so no byte of the bundle can change unnoticed.
+results), the code version and git commit, and every file of the bundle with its SHA-256.
+``manifest.sha256`` holds the checksum of ``manifest.json`` itself, so no byte of the bundle can
+change unnoticed.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from forcewatch.imagery.sentinel1 import is_safe_path
 from forcewatch.publish import PublishError
 from forcewatch.publish.exports import export_layers, to_csv_text
 from forcewatch.publish.report import render_report
+from forcewatch.publish.reproduce import code_commit, config_files, public_config
 from forcewatch.publish.source import Evidence, Source, load_evidence, open_source, unique_scenes
 from forcewatch.store import repo
 from forcewatch.store.db import Store
@@ -41,16 +45,35 @@ MANIFEST_SUM = "manifest.sha256"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: the same inputs give the same bytes
 
 REPRODUCE = [
-    "1. Fetch every scene in 'scenes' (href, or the same product from its provider) and check "
-    "its SHA-256 against the manifest (`sha256sum FILE`).",
-    "2. Create a project whose forcewatch.yaml is config/forcewatch.yaml (or parameters.config "
-    "written as YAML), with imagery.paths pointing at the fetched scenes.",
-    "3. Install the code version named in 'code_version' (pip install forcewatch==VERSION).",
-    "4. Run the pipeline (ingest, analyse, assess, verdicts) and compare your measurements and "
-    "verdicts with data/measurements.csv and data/verdicts.json: each row carries the "
-    "params_hash that produced it, listed under parameters.params_hashes.",
-    "5. Check this bundle: `forcewatch bundle verify BUNDLE.zip` re-computes every checksum.",
+    "1. Unzip this bundle into an empty folder and work there. Its config/ folder is a project: "
+    "config/forcewatch.yaml is the project's configuration reading the sites from "
+    "config/sites.geojson, the reference line from config/reference.geojson and the scenes "
+    "from config/scenes/; its store will be config/forcewatch.db.",
+    "2. Put every scene listed in 'scenes' into config/scenes/ under its own file name (copy "
+    "its href, or fetch the same product from its provider) and check it: `sha256sum FILE` "
+    "must print its sha256.",
+    "3. Install the code: the commit in 'code_commit' (`git checkout COMMIT` in a clone of "
+    "ForceWatch, then `pip install .`; 'code_modified' true: the code had uncommitted "
+    "changes); when it says 'not from a git checkout', the release in 'code_version' "
+    "(`pip install forcewatch==VERSION`).",
+    "4. In config/ (imagery.paths is read from the current folder) run: `forcewatch sites "
+    "import`, `forcewatch ingest`, `forcewatch claims import ../data/claims.json`, "
+    "`forcewatch analyze`, `forcewatch verdicts`, `forcewatch bundle --out ../mine.zip`.",
+    "5. Compare mine.zip's data/measurements.csv and data/verdicts.json with this bundle's: "
+    "equal but for scene ids (they depend on where the files lie) and store row ids. Each "
+    "row's params_hash names the parameters that produced it (parameters.params_hashes).",
+    "6. Check this bundle: `forcewatch bundle verify BUNDLE.zip` re-computes every checksum.",
 ]
+# Column order of the data/ CSV files; any other column follows in the store's order.
+MEASUREMENT_COLUMNS = [
+    "site", "geometry_key", "scene_id", "acquired_utc", "metric", "value", "params_hash",
+    "site_id", "id",
+]  # fmt: skip
+STATE_COLUMNS = ["site", "geometry_key", "acquired_utc", "state", "activity", "details", "site_id"]
+SCENE_COLUMNS = [
+    "scene_id", "acquired_utc", "sensor", "relative_orbit", "geometry_key", "polarisations",
+    "units", "simulated", "href", "sha256",
+]  # fmt: skip
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -97,7 +120,7 @@ def _scene_entries(evidence: Evidence) -> list[dict[str, Any]]:
 
 def _parameters(evidence: Evidence, source: Source) -> dict[str, Any]:
     project = source.project
-    config = project.config.model_dump(mode="json") if project else None
+    config = public_config(project.config) if project else None
     runs = []
     for r in evidence.runs:
         params = dict(r.get("params") or {})
@@ -122,20 +145,35 @@ def _parameters(evidence: Evidence, source: Source) -> dict[str, Any]:
 
 def _data_files(evidence: Evidence) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    m = evidence.measurements
+    m = _ordered(evidence.measurements, MEASUREMENT_COLUMNS)
+    m = _sorted(m, ["site", "geometry_key", "acquired_utc", "metric"])
     files["data/measurements.csv"] = _csv(m)
     st = evidence.states.copy()
     if not st.empty:
         st["details"] = st["details"].map(lambda d: json.dumps(d, sort_keys=True))
-    files["data/states.csv"] = _csv(st)
+    st = _ordered(st, STATE_COLUMNS)
+    files["data/states.csv"] = _csv(_sorted(st, ["site", "geometry_key", "acquired_utc"]))
     files["data/verdicts.json"] = _json_bytes(evidence.verdicts)
     files["data/claims.json"] = _json_bytes(evidence.claims)
     per_site = ["site_id", "overlap_fraction"]
     scenes = unique_scenes(evidence.scenes).drop(columns=per_site, errors="ignore")
-    files["data/scenes.csv"] = _csv(scenes)
+    files["data/scenes.csv"] = _csv(_ordered(scenes, SCENE_COLUMNS))
     for name, gdf in export_layers(evidence).items():
         files[f"exports/{name}.csv"] = to_csv_text(gdf).encode("utf-8")
     return files
+
+
+def _ordered(df: pd.DataFrame, first: Sequence[str]) -> pd.DataFrame:
+    """``df`` with the columns of ``first`` (those it has) first, the others after them."""
+    head = [c for c in first if c in df.columns]
+    return df[[*head, *(c for c in df.columns if c not in head)]]
+
+
+def _sorted(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Rows in a stable, readable order (the store returns them in insertion order)."""
+    if df.empty or not set(keys) <= set(df.columns):
+        return df
+    return df.sort_values(list(keys), kind="stable").reset_index(drop=True)
 
 
 def _csv(df: pd.DataFrame) -> bytes:
@@ -162,12 +200,15 @@ def build_bundle(
     report = render_report(evidence, source, generated=created)
     files: dict[str, bytes] = {"report.html": report.encode("utf-8")}
     files.update(_data_files(evidence))
-    if source.project is not None and source.project.config_path.is_file():
-        files["config/forcewatch.yaml"] = source.project.config_path.read_bytes()
+    config = source.project.config if source.project is not None else None
+    files.update(config_files(config, evidence.sites, evidence.reference))
+    commit, modified = code_commit()
     manifest = {
         "format": BUNDLE_FORMAT,
         "created_utc": created.isoformat(),
         "code_version": repo.CODE_VERSION,
+        "code_commit": commit,
+        "code_modified": modified,
         "project": source.project.config.name if source.project else None,
         "simulated": evidence.simulated,
         "store": source.store.safe_url,

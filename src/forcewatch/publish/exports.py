@@ -31,13 +31,14 @@ from shapely.geometry import MultiPoint
 from forcewatch.config import Project
 from forcewatch.errors import InputError
 from forcewatch.publish import PublishError
-from forcewatch.publish.source import Evidence, load_evidence, open_source
+from forcewatch.publish.source import FUSED_KEY, Evidence, load_evidence, open_source
 from forcewatch.store.db import Store
 
 log = logging.getLogger(__name__)
 LAYERS = ("sites", "detections", "series", "verdicts")
 FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet", "geojson": ".geojson", "csv": ".csv"}
 CRS = "EPSG:4326"
+SIMULATED_LABEL = "simulated imagery"
 
 
 def sites_layer(evidence: Evidence) -> gpd.GeoDataFrame:
@@ -152,15 +153,113 @@ BUILDERS = {
 }
 
 
+def _simulated_scene_ids(evidence: Evidence) -> set[str]:
+    scenes = evidence.scenes
+    if scenes.empty:
+        return set()
+    flagged = scenes[scenes["simulated"].fillna(False).astype(bool)]
+    return {str(s) for s in flagged["scene_id"]}
+
+
+def _site_scenes(evidence: Evidence) -> pd.DataFrame:
+    """One row per (scene, site it overlaps): site (name), geometry_key, acquired_utc, scene_id."""
+    cols = ["site", "geometry_key", "acquired_utc", "scene_id"]
+    sc = evidence.scenes
+    if sc.empty:
+        return pd.DataFrame(columns=cols)
+    names = {s.id: s.site.name for s in evidence.sites}
+    site = sc["site_id"].map(lambda i: None if pd.isna(i) else names.get(int(i)))
+    return sc.assign(site=site, scene_id=sc["scene_id"].astype(str)).dropna(subset=["site"])[cols]
+
+
+def _index(frame: pd.DataFrame, keys: list[str]) -> dict[Any, set[str]]:
+    """The scene ids of ``frame`` grouped by ``keys`` (a tuple key, or a scalar for one key)."""
+    if frame.empty:
+        return {}
+    by = keys[0] if len(keys) == 1 else keys
+    return {k: set(ids) for k, ids in frame.groupby(by)["scene_id"]}
+
+
+def _fused_scene_ids(evidence: Evidence) -> dict[tuple[str, pd.Timestamp], set[str]]:
+    """(site name, time) of each fused state to the scenes it combined (``details.scene_ids``)."""
+    st = evidence.states
+    if st.empty:
+        return {}
+    fused = st[st["geometry_key"] == FUSED_KEY]
+    out: dict[tuple[str, pd.Timestamp], set[str]] = {}
+    for site, when, details in zip(
+        fused["site"], fused["acquired_utc"], fused["details"], strict=True
+    ):
+        ids = details.get("scene_ids") if isinstance(details, dict) else None
+        out[(str(site), pd.Timestamp(when))] = {str(i) for i in ids or []}
+    return out
+
+
+def _series_scenes(evidence: Evidence, gdf: gpd.GeoDataFrame) -> list[set[str]]:
+    ss = _site_scenes(evidence)
+    by_site, by_series = _index(ss, ["site"]), _index(ss, ["site", "geometry_key"])
+    at, at_series = _index(ss, ["site", "acquired_utc"]), _index(ss, list(ss.columns[:3]))
+    fused = _fused_scene_ids(evidence)
+    rows = []
+    for site, key, when, scene in zip(
+        gdf["site"], gdf["geometry_key"], gdf["acquired_utc"], gdf["scene_id"], strict=True
+    ):
+        when = pd.Timestamp(when)
+        if not pd.isna(scene):
+            rows.append({str(scene)})
+        elif key == FUSED_KEY:
+            now = fused.get((site, when), set()) | at.get((site, when), set())
+            rows.append(now or by_site.get(site, set()))
+        else:  # a state with no measurement ("no pass"): a gap in that series
+            rows.append(at_series.get((site, key, when)) or by_series.get((site, key), set()))
+    return rows
+
+
+def row_scenes(evidence: Evidence, layer: str, gdf: gpd.GeoDataFrame) -> list[set[str]]:
+    """For each row of a layer built from ``evidence``, the ids of the scenes behind it.
+
+    sites: every scene over the site; detections: the detection's scene; verdicts: the scenes
+    of its sites and drivers; series: the row's scene; a fused row: the scenes its state
+    combined and the site's scenes of that time; a row with none of these (a gap, e.g. a
+    blind "no pass" date): the scenes of its series (site and geometry; fused: the site).
+    """
+    if layer == "detections":
+        return [set() if pd.isna(s) else {str(s)} for s in gdf["scene_id"]]
+    if layer == "series":
+        return _series_scenes(evidence, gdf)
+    by_site = _index(_site_scenes(evidence), ["site"])
+    if layer == "sites":
+        return [by_site.get(str(name), set()) for name in gdf["name"]]
+    rows = []
+    for v in evidence.verdicts:
+        ids = {str(d["scene_id"]) for d in v.get("drivers") or [] if d.get("scene_id")}
+        for s in v.get("sites") or []:
+            ids |= by_site.get(str(s.get("site")), set())
+        rows.append(ids)
+    return rows
+
+
 def export_layers(
     evidence: Evidence, layers: Sequence[str] = LAYERS
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The named layers as GeoDataFrames (EPSG:4326). Rows from simulated imagery carry
-    ``imagery = "simulated imagery"`` so a layer opened on its own still says so."""
+    """The named layers as GeoDataFrames (EPSG:4326).
+
+    When the project holds simulated imagery every layer has an ``imagery`` column, so a layer
+    opened on its own still says so: ``"simulated imagery"`` on each row drawn from a
+    simulated scene (see ``row_scenes``), or on every row when the project file says
+    ``simulated: true``; empty on rows from real scenes only. Projects without simulated
+    imagery have no such column.
+    """
     frames = {name: BUILDERS[name](evidence) for name in layers}
-    if evidence.simulated:
-        for gdf in frames.values():
-            gdf["imagery"] = "simulated imagery"
+    if not evidence.simulated:
+        return frames
+    simulated = _simulated_scene_ids(evidence)
+    everything = evidence.simulated_by_config
+    for name, gdf in frames.items():
+        marks = row_scenes(evidence, name, gdf)
+        gdf["imagery"] = [
+            SIMULATED_LABEL if everything or ids & simulated else None for ids in marks
+        ]
     return frames
 
 

@@ -50,11 +50,7 @@ class Source:
 
 def is_simulated(source: Source) -> bool:
     """Whether the project is marked simulated or any stored scene is simulated."""
-    if source.simulated_by_config:
-        return True
-    q = select(t.scenes.c.id).where(t.scenes.c.simulated.is_(True)).limit(1)
-    with source.store.connect() as conn:
-        return conn.execute(q).first() is not None
+    return source.simulated_by_config or repo.any_simulated_scene(source.store)
 
 
 def open_source(project_or_store: Project | Store | str | Path) -> Source:
@@ -80,6 +76,8 @@ class Evidence:
 
     ``sites`` are ``repo.StoredSite`` ordered by name; ``latest_state`` maps site name to its
     latest fused state (or latest state of any geometry when not fused, or ``unknown``).
+    ``simulated``: the project says ``simulated: true`` (``simulated_by_config``) or any of
+    its scenes is simulated.
     """
 
     sites: list[repo.StoredSite]
@@ -94,6 +92,7 @@ class Evidence:
     simulated: bool
     bands_km: list[float]
     latest_state: dict[str, str] = field(default_factory=dict)
+    simulated_by_config: bool = False
 
     @property
     def site_names(self) -> list[str]:
@@ -224,6 +223,7 @@ def load_evidence(
         simulated=simulated,
         bands_km=source.bands_km,
         latest_state=latest_states_of(states),
+        simulated_by_config=source.simulated_by_config,
     )
 
 
