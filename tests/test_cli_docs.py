@@ -72,3 +72,30 @@ def test_simulated_scenes_are_said_so_even_when_the_project_file_does_not(tmp_pa
     rows = json.loads(runner.invoke(app, ["series", "Klintsy", "--json", *p]).stdout)
     assert rows and all(r["simulated"] is True for r in rows)
     assert all("T" in r["acquired_utc"] for r in rows)  # was "2021-12-01 15:40:00+00:00"
+
+
+def test_a_watch_cycle_says_what_the_channels_took_not_sent_for_raised() -> None:
+    from datetime import UTC, datetime
+
+    from forcewatch.alerts import DeliveryReport
+    from forcewatch.monitor import CycleResult
+
+    now = datetime(2022, 2, 20, tzinfo=UTC)
+    alerts = [{"id": i, "suppressed": i > 2} for i in range(1, 6)]
+    quiet = CycleResult(1, "ok", now, now, alerts=alerts)
+    # was "5 alert(s), 2 sent" with no channel configured, or with every channel failing
+    assert "2 raised, 3 suppressed" in quiet.describe(channels=0)
+    assert "no alert channel configured" in quiet.describe(channels=0)
+    failing = CycleResult(
+        1, "ok", now, now, alerts=alerts, deliveries=DeliveryReport(sent=0, failed=2)
+    )
+    assert "deliveries: 0 sent, 2 failed" in failing.describe(channels=1)
+    assert "sent" not in CycleResult(2, "ok", now, now).describe(channels=1)
+
+
+def test_serve_refuses_a_port_out_of_range_in_one_line(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    result = CliRunner().invoke(app, ["serve", "--port", "99999", "-p", str(project.root)])
+    # was "dashboard on ...", then a 40-line traceback from uvicorn
+    assert result.exit_code != 0 and "dashboard on" not in result.output
+    assert "1-65535" in str(result.exception)

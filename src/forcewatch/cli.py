@@ -833,10 +833,24 @@ def serve(
     project: ProjectOpt = None,
 ) -> None:
     """Start the web dashboard (read-only unless FORCEWATCH_TOKEN is set)."""
+    import socket
+
     from forcewatch.web.app import serve as run_serve
 
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port {port} is no TCP port; give one in 1-65535 (default 8000)")
+    proj = _project(project)
+    try:  # a port in use: say so before the server starts (uvicorn logs a traceback)
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot listen on {host}:{port} ({os.strerror(exc.errno) if exc.errno else exc}); "
+            "is another dashboard "
+            "running? choose another --port"
+        ) from exc
     console.print(f"dashboard on http://{host}:{port}/  (Ctrl-C to stop)")
-    run_serve(_project(project), host=host, port=port)
+    run_serve(proj, host=host, port=port)
 
 
 # --- object detection ----------------------------------------------------------------------------
@@ -1074,13 +1088,16 @@ def watch(
     with stop_on_signals() as stop:
         results = run_watch(proj, interval, once, scheduler, stop_event=stop)
     if as_json:
-        _print_json([{k: v for k, v in vars(r).items() if k != "deliveries"} for r in results])
+        _print_json(
+            [
+                {**vars(r), "deliveries": vars(r.deliveries) if r.deliveries else None}
+                for r in results
+            ]
+        )
     else:
+        channels = len(proj.config.alerts.channels)
         for r in results:
-            out.print(
-                f"cycle {r.cycle_id}: {r.status}; {len(r.alerts)} alert(s), {len(r.sent)} sent"
-                + (f" ({r.message})" if r.message else "")
-            )
+            out.print(escape(r.describe(channels)))
     if results and results[-1].status == "failed":
         raise typer.Exit(1)
 

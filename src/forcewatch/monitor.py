@@ -251,8 +251,21 @@ class CycleResult:
 
     @property
     def sent(self) -> list[dict[str, Any]]:
-        """The new alerts that were not suppressed."""
+        """The new alerts that were not suppressed: those queued for the channels (whether
+        a channel took them is in ``deliveries``)."""
         return [a for a in self.alerts if not a["suppressed"]]
+
+    def describe(self, channels: int) -> str:
+        """One line for the cycle: alerts raised, suppressed, and what the channels took."""
+        line = f"cycle {self.cycle_id}: {self.status}; {len(self.alerts)} alert(s)"
+        if self.alerts:
+            line += f", {len(self.sent)} raised, {len(self.alerts) - len(self.sent)} suppressed"
+        if self.sent and channels == 0:
+            line += "; no alert channel configured: see them on the dashboard or /alerts.atom"
+        elif self.sent and self.deliveries is not None:
+            d = self.deliveries
+            line += f"; deliveries: {d.sent} sent, {d.failed} failed, {d.deferred} to retry"
+        return line + (f" ({self.message})" if self.message else "")
 
 
 class CycleInterrupted(ForceWatchError):
@@ -562,7 +575,7 @@ def watch(
         )
         results.append(result)
         log.info(
-            "watch cycle %s: %s, %d new alert(s), %d sent",
+            "watch cycle %s: %s, %d new alert(s), %d raised",
             result.cycle_id,
             result.status,
             len(result.alerts),
