@@ -99,3 +99,18 @@ def test_serve_refuses_a_port_out_of_range_in_one_line(tmp_path: Path) -> None:
     # was "dashboard on ...", then a 40-line traceback from uvicorn
     assert result.exit_code != 0 and "dashboard on" not in result.output
     assert "1-65535" in str(result.exception)
+
+
+def test_init_reads_the_watchlist_it_is_given(tmp_path: Path) -> None:
+    bow = tmp_path / "bow.geojson"
+    bow.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": [{"type": "Feature",
+             "properties": {"name": "Bowtie"}, "geometry": {"type": "Polygon",
+             "coordinates": [[[30, 50], [31, 51], [31, 50], [30, 51], [30, 50]]]}}]}
+        )
+    )  # fmt: skip
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "p"), "--watchlist", str(bow)])
+    # was "Project ready", after which every `sites add` failed naming bow.geojson
+    assert result.exit_code != 0 and "invalid polygon" in str(result.exception)
+    assert not (tmp_path / "p" / "forcewatch.yaml").exists()

@@ -170,6 +170,7 @@ def init(
 ) -> None:
     """Create a project: forcewatch.yaml (with every default) and the store."""
     from forcewatch.pipeline import init_project
+    from forcewatch.sites import load_reference, load_watchlist
 
     def seen_from_project(given: str | None, what: str) -> str | None:
         # a path typed here is relative to where the command runs; the config's paths are
@@ -179,6 +180,8 @@ def init(
         path = Path(given).expanduser()
         if not path.is_file():
             raise InputError(f"--{what} {given}: no such file (paths are relative to {Path.cwd()})")
+        # read it now: a bad file refused here, not by every later `sites add`
+        load_reference(path) if what == "reference" else load_watchlist(path)
         return os.path.relpath(path.resolve(), folder.expanduser().resolve())
 
     existed = (folder / "forcewatch.yaml").is_file()
