@@ -114,3 +114,20 @@ def test_init_reads_the_watchlist_it_is_given(tmp_path: Path) -> None:
     # was "Project ready", after which every `sites add` failed naming bow.geojson
     assert result.exit_code != 0 and "invalid polygon" in str(result.exception)
     assert not (tmp_path / "p" / "forcewatch.yaml").exists()
+
+
+def test_claims_add_takes_what_the_ledger_holds(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    p = ["--project", str(project.root)]
+    result = CliRunner().invoke(
+        app,
+        ["claims", "add", *p, "--speaker", "Test", "--stated-on", "2022-01-10", "--kind",
+         "movement", "--direction", "toward", "--quantity", "40", "--unit", "vehicles",
+         "--places", "Belarus, Crimea", "--band-km", "0,50", "--quote", "40 vehicles moved"],
+    )  # fmt: skip
+    # a movement added on the command line had no direction, so nothing testable
+    assert result.exit_code == 0, result.output
+    listed = json.loads(CliRunner().invoke(app, ["claims", "list", "--json", *p]).stdout)
+    c = next(x for x in listed if x["speaker"] == "Test")
+    assert (c["direction"], c["quantity"], c["unit"]) == ("toward", 40, "vehicles")
+    assert c["places"] == ["Belarus", "Crimea"] and c["band_km"] == [0, 50]

@@ -36,7 +36,7 @@ app = typer.Typer(
 )
 sites_app = typer.Typer(help="Manage the watchlist: import, add, list.", no_args_is_help=True)
 claims_app = typer.Typer(
-    help="The claims ledger: add, list, extract, import, export.", no_args_is_help=True
+    help="The claims ledger: add, list, remove, extract, import, export.", no_args_is_help=True
 )
 bundle_app = typer.Typer(
     help="Evidence bundles: `forcewatch bundle` builds one, `bundle verify FILE` checks one.",
@@ -490,6 +490,23 @@ def claims_add(
     window_start: Annotated[str | None, typer.Option(help="Window start (YYYY-MM-DD).")] = None,
     window_end: Annotated[str | None, typer.Option(help="Window end (YYYY-MM-DD).")] = None,
     force: Annotated[str, typer.Option(help="Whose forces: russia, us, nato, ...")] = "russia",
+    direction: Annotated[
+        str | None, typer.Option(help="toward or away (from the reference line).")
+    ] = None,
+    quantity: Annotated[float | None, typer.Option(help="The number stated.")] = None,
+    unit: Annotated[str | None, typer.Option(help="What is counted: troops, tanks, ...")] = None,
+    trend: Annotated[
+        str | None, typer.Option(help="A change stated outright: increase, decrease, none.")
+    ] = None,
+    denied_kind: Annotated[
+        str | None, typer.Option(help="For a denial: the kind denied (e.g. withdrawal).")
+    ] = None,
+    places: Annotated[
+        str | None, typer.Option(help="Places named, comma-separated (Belarus, Crimea).")
+    ] = None,
+    band_km: Annotated[
+        str | None, typer.Option(help="Distance band to the border, km: NEAR,FAR (e.g. 0,50).")
+    ] = None,
     outlet: Annotated[str | None, typer.Option(help="Where it was reported.")] = None,
     from_yaml: Annotated[Path | None, typer.Option("--yaml", help="Add claims from YAML.")] = None,
     project: ProjectOpt = None,
@@ -513,6 +530,13 @@ def claims_add(
                 window_start=window_start,
                 window_end=window_end,
                 force=force,
+                direction=direction,
+                quantity=quantity,
+                unit=unit,
+                trend=trend,
+                denied_kind=denied_kind,
+                places=places,
+                band_km=band_km,
                 outlet=outlet,
             )
         ]

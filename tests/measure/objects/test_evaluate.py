@@ -133,6 +133,15 @@ def test_unknown_split_is_refused_before_any_work(tmp_path: Path) -> None:
         evaluate(None, tmp_path, "yolo", 0.5, split="held-out")
 
 
+def test_a_split_for_a_renamed_folder_names_the_folders_the_model_knows(tmp_path: Path) -> None:
+    from forcewatch.measure.objects import evaluate
+
+    (tmp_path / "classes.txt").write_text("car\n")
+    with pytest.raises(InputError, match="aerial-cars") as err:
+        evaluate(None, tmp_path, "yolo", 0.5, split="heldout")
+    assert "--split all" in err.value.message  # was "records no split for <folder>", no fix
+
+
 def test_mismatched_lengths_raise() -> None:
     with pytest.raises(InputError):
         compute_metrics([], [_truth(BOXES, NAMES)], CLASSES)

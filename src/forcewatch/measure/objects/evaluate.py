@@ -268,7 +268,12 @@ def evaluate(
     if split != "all":
         held = heldout_names(det.info.metadata, data_dir)
         if held is None:
-            raise InputError(f"model {det.info.name} records no split for {Path(data_dir).name}")
+            known = sorted(det.info.metadata.get("split", {}).get("sources", {}))
+            raise InputError(
+                f"model {det.info.name} records no split for a folder named "
+                f"'{Path(data_dir).name}' (splits are kept by folder name: "
+                f"{', '.join(known) or 'none'}); use --split all, or the folder's original name"
+            )
         labels = [lab for lab in labels if (lab.image_path.name in held) == (split == "heldout")]
     score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
