@@ -21,7 +21,7 @@ system-deps:
 
 setup: system-deps $(STAMP)
 
-demo: setup
+demo: $(STAMP)
 	$(BIN)/forcewatch demo --out demo-out
 
 test: setup
