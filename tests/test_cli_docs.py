@@ -131,3 +131,14 @@ def test_claims_add_takes_what_the_ledger_holds(tmp_path: Path) -> None:
     c = next(x for x in listed if x["speaker"] == "Test")
     assert (c["direction"], c["quantity"], c["unit"]) == ("toward", 40, "vehicles")
     assert c["places"] == ["Belarus", "Crimea"] and c["band_km"] == [0, 50]
+
+
+def test_detect_with_no_readable_image_writes_nothing_and_says_it_once(tmp_path: Path) -> None:
+    bad = tmp_path / "z.png"
+    bad.write_text("not an image")
+    out = tmp_path / "det.geojson"
+    result = CliRunner().invoke(app, ["detect", str(bad), "--out", str(out)])
+    # was an empty table, "detections: det.geojson" and the failure said twice
+    assert result.exit_code != 0 and not out.exists()
+    assert "nothing written" in str(result.exception)
+    assert result.stderr.count("z.png") == 1

@@ -965,6 +965,8 @@ def detect(
             summaries.append(result.summary())
             if png is not None:
                 write_png(result, png)
+    if failures and not summaries:
+        raise InputError(f"none of the {failures} image(s) could be read; nothing written")
     try:
         out_file.write_text(
             json.dumps({"type": "FeatureCollection", "features": features, "images": summaries})
@@ -999,8 +1001,6 @@ def detect(
             "GSD estimated from the detections (check it: a car is ~4.5 m long); give "
             "--gsd-m METRES if you know it"
         )
-    if failures == len(images):
-        raise typer.Exit(3)
 
 
 @app.command()

@@ -91,6 +91,17 @@ def test_one_layer_goes_to_one_file(fixture_project: Fixture, tmp_path: Path) ->
     assert len(gpd.read_parquet(written[0])) == 3
 
 
+def test_one_layer_to_a_folder_goes_into_the_folder(
+    fixture_project: Fixture, tmp_path: Path
+) -> None:
+    # "--out out/csv/" wrote a file named "out/csv"
+    written = export(fixture_project.project, "csv", f"{tmp_path / 'csv'}/", "sites")
+    assert written == [tmp_path / "csv" / "sites.csv"] and written[0].is_file()
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert export(fixture_project.project, "csv", existing, "sites") == [existing / "sites.csv"]
+
+
 def test_series_points_sit_at_the_site_centroid(fixture_project: Fixture, tmp_path: Path) -> None:
     (path,) = export(fixture_project.project, "geojson", tmp_path / "s.geojson", "series")
     series = gpd.read_file(path)

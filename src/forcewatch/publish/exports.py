@@ -312,6 +312,12 @@ def export(
     chosen = [layer] if layer else list(LAYERS)
     frames = export_layers(evidence, chosen)
     out = Path(out_path)
+    if (
+        layer is not None
+        and fmt != "gpkg"
+        and (out.is_dir() or str(out_path).endswith(("/", "\\")))
+    ):
+        out = out / f"{layer}{FORMATS[fmt]}"  # "--out out/csv/": a folder, the layer in it
     written: list[Path] = []
     try:
         if fmt == "gpkg" or layer is not None:

@@ -604,5 +604,5 @@ def detect_images(
         except ModelError:
             raise
         except InputError as exc:
-            log.warning("skipping %s: %s", path, exc)
+            log.info("skipping %s: %s", path, exc)  # the caller reports it
             yield DetectionFailure(str(path), type(exc).__name__, str(exc))
