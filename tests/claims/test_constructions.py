@@ -1992,3 +1992,37 @@ def test_a_history_told_in_years_long_past_is_no_claim() -> None:
             f"Russia has massed 150,000 troops near Ukraine, the largest build-up since {year}."
         )
         assert claim.quantity == 150000 and claim.window_start.year == 2022
+
+
+def test_a_bulletins_items_ending_in_semicolons_are_read() -> None:
+    claims = _claims(
+        "In the Polissia direction:\n"
+        "- the enemy is regrouping units of the 36th Combined Arms Army and moving reserves "
+        "toward Kyiv from the territory of the Republic of Belarus;\n"
+        "- up to 8 battalion tactical groups of the occupiers have been withdrawn to the "
+        "territory of Belarus to restore combat capability;\n"
+    )
+    # the items were dropped: no full stop
+    assert [(c.kind, c.quantity) for c in claims] == [
+        (ClaimKind.MOVEMENT, None),
+        (ClaimKind.WITHDRAWAL, 8),
+    ]
+
+
+def test_a_press_service_heading_home_and_a_recorded_increase() -> None:
+    dpr = _only(
+        "The Ukrainian military has concentrated up to 120,000 personnel near the contact line "
+        "in Donbass, the press service of the People's Militia of the Donetsk People's "
+        "Republic (DPR) said on Saturday."
+    )
+    assert dpr.speaker.startswith("People's Militia")  # was the outlet
+    train = _only(
+        "A military train carrying armored vehicles crossed the Crimean Bridge on Wednesday, "
+        "heading for the units' home garrisons, the Southern Military District said."
+    )
+    assert train.kind is ClaimKind.WITHDRAWAL  # "heading for ... garrisons" was no trigger
+    recorded = _only(
+        "At the same time, an increase in the number of Belarusian units near the border in "
+        "the Brest and Gomel regions has been recorded."
+    )
+    assert (recorded.kind, recorded.force) == (ClaimKind.BUILD_UP, Force.BELARUS)

@@ -114,6 +114,12 @@ _MEDIA_NAMED = re.compile(
     r"(?P<name>(?-i:[A-Z])[\w.&'-]*(?:\s+(?-i:[A-Z])[\w.&'-]*){0,3})\s*$",
     re.IGNORECASE,
 )
+# "the press service of the People's Militia of the Donetsk People's Republic (DPR)": the body
+_PRESS_SERVICE = re.compile(
+    r"(?:\bthe\s+)?\bpress\s+(?:service|office|centre|center)\s+of\s+(?:the\s+)?"
+    r"(?P<org>(?-i:[A-Z])[^,;\"()]{2,90}?)(?:\s*\([A-Z]{2,8}\))?\s*$",
+    re.IGNORECASE,
+)
 _GENERIC = re.compile(
     rf"(?P<sp>(?:(?:the|a|an|one|two|several|some)\s+)?(?:(?:[A-Z][\w.'-]*|senior|top|former"
     rf"|military|intelligence|defen[cs]e|foreign|security|government|administration|independent"
@@ -501,6 +507,8 @@ class Sentence:
             return named
         if (media := _MEDIA_NAMED.search(stripped)) is not None:
             return media.start("name"), _unknown(media.group("name"))
+        if (press := _PRESS_SERVICE.search(stripped)) is not None:
+            return press.start(), _unknown(press.group("org"))
         m = _GENERIC.search(stripped)
         if m is None:
             return None

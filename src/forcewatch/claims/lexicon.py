@@ -102,7 +102,9 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"(?:places?|points?|sites?|garrisons?|bases?|airfields?)\s+of\s+(?:their\s+)?permanent"
          r"\s+(?:deployment|basing|location|stationing|dislocation)\b"),
         (ClaimKind.WITHDRAWAL, True,  # "moving to their garrisons", "return troops to base"
-         rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?to\s+(?:their|its|the)?\s*"
+         rf"\b(?:mov|head|return|march|travel)\w*\s+{_W}{{0,3}}?(?:back\s+)?(?:to|for)\s+"
+         # "heading for the units' home garrisons"
+         r"(?:their|its|the(?:\s+[\w-]+['\u2019]s?)?)?\s*"
          r"(?:home\s+|permanent\s+)?(?:bases?|garrisons?|barracks)\b"),
         (ClaimKind.WITHDRAWAL, True, r"\bde-?escalat(?:e|es|ed|ing)\b"),
         (ClaimKind.WITHDRAWAL, True,

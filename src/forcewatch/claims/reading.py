@@ -585,6 +585,13 @@ def read_content(
         is not None
     ):  # the outlet states that it did not happen: "Belarusian units have not crossed the border"
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
+    elif (
+        not attributed
+        and military
+        and lx.RECORDED.search(text)
+        and (chosen := _best([t for t in positive if not _hedged(text, t)])) is not None
+    ):  # "an increase in the number of Belarusian units near the border has been recorded"
+        kind = chosen.kind
     elif not attributed:
         return None
     elif reassured:

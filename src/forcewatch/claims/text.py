@@ -251,6 +251,9 @@ def clean_paragraphs(text: str) -> list[str]:
         if bullet is not None and len(folded[bullet.end() :].split()) >= _BULLET_MIN_WORDS:
             # "- Russia has moved 30,000 troops to Belarus, US officials said.": a sentence
             para, folded = para[bullet.end() :], folded[bullet.end() :]
+            if folded.endswith((";", ",")):
+                # a bulletin's items run on: "- the enemy is regrouping units ...;"
+                para, folded = para[:-1] + ".", folded[:-1] + "."
         tail = _READ_MORE.search(folded)  # "... bases. Read more": the link is no text
         if tail is not None and tail.start() > 0:
             para, folded = para[: tail.start()], folded[: tail.start()]
