@@ -2026,3 +2026,21 @@ def test_a_press_service_heading_home_and_a_recorded_increase() -> None:
         "the Brest and Gomel regions has been recorded."
     )
     assert (recorded.kind, recorded.force) == (ClaimKind.BUILD_UP, Force.BELARUS)
+
+
+def test_an_opinion_piece_speaks_in_its_authors_voice_and_advice_is_no_claim() -> None:
+    claims = _claims(
+        "OPINION | GUEST ESSAY\nThe Courier · February 18, 2022\n\n"
+        "This is not what a withdrawal looks like.\n\nBy Walter K. Brennan\n\n"
+        "Let me be plain: Moscow has massed more than 100 battalion tactical groups on three "
+        "sides of Ukraine.\n\n"
+        "Second, move air defense units to Romania and the Baltic states before they are "
+        "needed.\n\n"
+        "It is unlikely that the trains filmed leaving Crimea are bound for home.\n"
+    )
+    # the author's claims were the outlet's; the advice was a deployment, the hedge a withdrawal
+    assert [(c.speaker, c.kind, c.quantity) for c in claims] == [
+        ("Walter K. Brennan", ClaimKind.BUILD_UP, 100)
+    ]
+    news = _claims("By Walter K. Brennan\n\nMoscow has massed 100 battalion tactical groups.\n")
+    assert [c.speaker for c in news] == ["Example Wire"]  # a reporter's byline: the outlet

@@ -111,6 +111,7 @@ class _Article:
     claims: list[tuple[Claim, bool]] = field(default_factory=list)  # (claim, explicitly dated)
     last_force: Force | None = None
     question: str | None = None  # in a transcript, the question the current answer answers
+    author: Speaker | None = None  # an opinion piece's author, whose own voice it is
 
     @property
     def published_on(self) -> date:
@@ -210,6 +211,30 @@ def _is_history(years: Sequence[int], published_on: date) -> bool:
     against (``HISTORY_YEARS`` before publication): "On December 24, 1979, the first Soviet
     transport aircraft began landing ..." and the paragraph around it."""
     return bool(years) and max(years) <= published_on.year - HISTORY_YEARS
+
+
+# "OPINION | GUEST ESSAY", "Op-Ed", "Commentary": a piece in its author's own voice
+_OPINION = re.compile(
+    r"\b(?:opinion|op-?ed|guest\s+essay|commentary|viewpoint|perspective|letter\s+to\s+the"
+    r"\s+editor)\b",
+    re.IGNORECASE,
+)
+_ONE_AUTHOR = re.compile(
+    r"^\s*By\s+(?P<name>[A-Z][\w.'\u2019-]+(?:\s+[A-Z][\w.'\u2019-]+){1,3})\s*$", re.MULTILINE
+)
+
+
+def _author(text: str) -> Speaker | None:
+    """The author of an opinion piece (marked so in its first lines, with a byline of one
+    name): its unattributed claims are the author's, not the outlet's."""
+    head = "\n".join(text.strip().splitlines()[:12])
+    if _OPINION.search("\n".join(head.splitlines()[:4])) is None:
+        return None
+    byline = _ONE_AUTHOR.search(head)
+    if byline is None:
+        return None
+    raw = byline["name"]
+    return Speaker(raw, raw, "person", None)
 
 
 def _interviewee(intro: Sequence[str]) -> Speaker | None:
@@ -356,7 +381,7 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
                 _refute(art, a.speaker, body, sentence.orig, dates[id(a)][0], confidence)
     if voice is _QUESTION:
         return  # a journalist's question asserts nothing
-    own = voice or (Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET)
+    own = voice or art.author or (Speaker(art.outlet, "", "outlet", None) if art.outlet else OUTLET)
     for body in refuted.values():  # "Our analysis does not support Moscow's claim of a pullback"
         _refute(art, own, body, sentence.orig, None, _ROLE_CONFIDENCE["outlet"])
     if voice is not None:
@@ -656,6 +681,7 @@ def extract_claims(
     (default: the built-in scenario's sites). Claims come in order of first appearance.
     """
     art = _Article(Discourse(published_on), outlet, source, site_names or DEFAULT_SITE_NAMES)
+    art.author = _author(text)
     # the people a title names ("Remarks by President Biden ..."), which cleaning drops:
     # whom a later "THE PRESIDENT:" or "he" may be
     head = " ".join(text.lstrip()[:300].splitlines()[:3])

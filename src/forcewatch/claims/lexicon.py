@@ -370,7 +370,7 @@ TREND_NONE = re.compile(
 )
 REPORTED_SPEECH_HEDGE = re.compile(
     r"\b(?:could|might|may|fears?|feared|concerns?|worr(?:y|ies|ied)|threat(?:en)?|amid|whether"
-    r"|if|possib\w*|risk|citing"
+    r"|if|possib\w*|risk|citing|unlikely"
     # "Russia has not said when its troops will withdraw": nothing said, nothing claimed
     r"|(?:not|n't|never)\s+(?:yet\s+)?(?:said|say|specified|specify|disclosed|disclose|announced"
     r"|indicated|given)\s+(?:a\s+date\s+)?(?:when|how\s+long|how\s+many|where|for\s+how))\b",

@@ -127,6 +127,24 @@ def _negated(text: str, start: int) -> bool:
     return False
 
 
+_IMPERATIVE_LEAD = re.compile(
+    r"^\W*(?:(?:first|second|third|fourth|fifth|finally|next|then|and|also|instead|so|now)\W+)*$",
+    re.IGNORECASE,
+)
+_BASE_VERB = re.compile(
+    r"(?:move|send|deploy|withdraw|station|pull|put|bring|return|reinforce|mass|keep|base)\b",
+    re.IGNORECASE,
+)
+
+
+def _imperative(text: str, start: int) -> bool:
+    """A recommendation, not an event: "Second, move air defense units to Romania". (A
+    fragment that starts with its verb, "pull back" of "a promise to pull back", is none.)"""
+    lead = text[:start]
+    opens = bool(re.search(r"\w", lead)) or text[start : start + 1].isupper()
+    return opens and bool(_IMPERATIVE_LEAD.match(lead) and _BASE_VERB.match(text, start))
+
+
 def find_triggers(text: str) -> list[Trigger]:
     """Kind triggers in ``text``, in order of position, each marked negated or not."""
     found = [
@@ -144,6 +162,7 @@ def find_triggers(text: str) -> list[Trigger]:
         for start in [m.start("v") if "v" in rx.groupindex else m.start()]
         if not lx.CONDITIONAL.search(text[max(0, start - 20) : start])
         and not lx.DEMAND.search(text[:start])
+        and not _imperative(text, start)
     ]
     states = [t for t in found if t.kind is ClaimKind.COUNT]
     found = [
