@@ -2044,3 +2044,19 @@ def test_an_opinion_piece_speaks_in_its_authors_voice_and_advice_is_no_claim() -
     ]
     news = _claims("By Walter K. Brennan\n\nMoscow has massed 100 battalion tactical groups.\n")
     assert [c.speaker for c in news] == ["Example Wire"]  # a reporter's byline: the outlet
+
+
+def test_guesses_and_troops_on_alert_are_no_events() -> None:
+    # was a movement toward Kyiv, and a deployment of 8,500 US troops
+    assert (
+        _claims("Some analysts believe Russian units may be preparing to move toward Kyiv.") == []
+    )
+    assert (
+        _claims(
+            "On Monday the Pentagon said it had placed about 8,500 troops on heightened alert "
+            "for possible deployment to Europe."
+        )
+        == []
+    )
+    placed = _only("Russia has placed 30 tanks near the border.")
+    assert (placed.kind, placed.quantity) == (ClaimKind.DEPLOYMENT, 30)

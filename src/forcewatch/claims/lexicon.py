@@ -157,7 +157,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.ARRIVAL, False, r"\b(?:arrivals?|influx)\b"),
         (ClaimKind.DEPLOYMENT, True,
          r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
-         r"|placed|parked|lined\s+up)\b"),
+         r"|placed|parked|lined\s+up)\b"
+         # "placed 8,500 troops on heightened alert": ready to go, not sent
+         r"(?![^.;]{0,50}?\bon\s+(?:heightened\s+|high\s+|higher\s+|full\s+)?(?:alert|standby"
+         r"|notice)\b)"),
         (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
         (ClaimKind.DEPLOYMENT, True,  # "ordered Russian troops into two breakaway regions"
          rf"\border(?:ed|s|ing)?\s+{_W}{{0,3}}?(?:troops|forces|units|soldiers)\s+(?:in)?to\b"),

@@ -163,6 +163,7 @@ def find_triggers(text: str) -> list[Trigger]:
         if not lx.CONDITIONAL.search(text[max(0, start - 20) : start])
         and not lx.DEMAND.search(text[:start])
         and not _imperative(text, start)
+        and not _SPECULATED.search(text[max(0, start - 40) : start])
     ]
     states = [t for t in found if t.kind is ClaimKind.COUNT]
     found = [
@@ -406,7 +407,19 @@ def _band(text: str) -> tuple[float, float] | None:
 
 _HEDGED = re.compile(
     r"\b(?:reported|announced|claimed|alleged|purported|promised|declared|so-called|supposed"
-    r"|touted|publici[sz]ed|much-publici[sz]ed|advertised|proclaimed)\s+(?:partial\s+|troop\s+)?$",
+    r"|touted|publici[sz]ed|much-publici[sz]ed|advertised|proclaimed"
+    # "on heightened alert for possible deployment": not a deployment
+    r"|possible|potential|eventual|any\s+future|future|planned|prospective)\s+"
+    r"(?:partial\s+|troop\s+)?$",
+    re.IGNORECASE,
+)
+_ON_ALERT = re.compile(
+    r"\bon\s+(?:heightened\s+|high\s+|higher\s+|full\s+)?(?:alert|standby|notice)\b",
+    re.IGNORECASE,
+)
+# "Russian units may be preparing to move": a guess, not an event
+_SPECULATED = re.compile(
+    r"\b(?:may|might)\s+(?:well\s+|also\s+|soon\s+|now\s+)?(?:be\s+|have\s+)?(?:\w+ing\s+to\s+)?$",
     re.IGNORECASE,
 )
 
@@ -619,8 +632,8 @@ def read_content(
         kind = chosen.kind
     elif (negated := _best([t for t in triggers if t.negated])) is not None:
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
-    elif quantity is not None:
-        kind = ClaimKind.COUNT
+    elif quantity is not None and not _ON_ALERT.search(text):
+        kind = ClaimKind.COUNT  # (troops "on heightened alert" are counted where they are not)
     elif speaker_role in ("imagery", "analyst") and military and places:
         # what imagery "shows" at a place: presence, or a build-up when it is new
         kind = (
