@@ -142,3 +142,11 @@ def test_detect_with_no_readable_image_writes_nothing_and_says_it_once(tmp_path:
     assert result.exit_code != 0 and not out.exists()
     assert "nothing written" in str(result.exception)
     assert result.stderr.count("skipped") == 1 and "skipping" not in result.stderr
+
+
+def test_long_work_reports_progress_in_plain_lines_without_a_terminal(tmp_path: Path) -> None:
+    project, imagery = tiny_project(tmp_path / "p")
+    result = CliRunner().invoke(app, ["ingest", str(imagery), "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    # was silent for the whole run when stderr was a log file or a pipe
+    assert "ingest: " in result.stderr and "/" in result.stderr.split("ingest: ")[1]

@@ -59,7 +59,22 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Any]:
-    """A rich progress bar; yields a callback ``update(done, total)``."""
+    """A rich progress bar; yields a callback ``update(done, total)``. Where stderr is no
+    terminal (a log file, `make demo | tee`), a plain line every 10 s and at the end instead."""
+    if not console.is_terminal and not _force_progress():
+        import time
+
+        last = [time.monotonic(), -1]
+
+        def plain(done: int, total: int) -> None:
+            now = time.monotonic()
+            finished = total > 0 and done >= total
+            if (finished and last[1] != done) or (now - last[0] >= 10 and done != last[1]):
+                console.print(f"{label}: {done}/{total}")
+                last[0], last[1] = now, done
+
+        yield plain
+        return
     with Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
