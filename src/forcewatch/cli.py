@@ -171,6 +171,8 @@ def _main(
     ] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    # -v is for ForceWatch's own steps; the store's migrations log a line per plugin and step
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 # --- project and sites ---------------------------------------------------------------------
