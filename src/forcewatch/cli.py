@@ -614,8 +614,8 @@ def claims_extract(
     index: Annotated[
         Path | None,
         typer.Option(
-            help="YAML list of {file, outlet, published} (as ../shared/data/articles/index.yaml);"
-            " files relative to it."
+            help="YAML list of {file, outlet, published: YYYY-MM-DD} entries, one per article;"
+            " files relative to the index."
         ),
     ] = None,
     save: Annotated[bool, typer.Option(help="Store the extracted claims in the project.")] = False,
