@@ -185,8 +185,13 @@ def test_pdf_without_chromium_is_a_clear_error(
     fixture_project: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FORCEWATCH_CHROMIUM", str(tmp_path / "no-such-chromium"))
-    with pytest.raises(PublishError, match="Chromium"):
+    # the variable is set: say that it names nothing (it said "set FORCEWATCH_CHROMIUM")
+    with pytest.raises(PublishError, match="FORCEWATCH_CHROMIUM is .*no-such-chromium"):
         build_report(fixture_project.project, tmp_path / "r.html", pdf=True)
+    monkeypatch.delenv("FORCEWATCH_CHROMIUM")
+    monkeypatch.setattr("forcewatch.publish.report.shutil.which", lambda _name: None)
+    with pytest.raises(PublishError, match="needs Chromium, which is not installed"):
+        build_report(fixture_project.project, tmp_path / "r2.html", pdf=True)
 
 
 @pytest.mark.browser

@@ -146,6 +146,12 @@ def find_chromium() -> str | None:
 def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium. Raises PublishError."""
     browser = find_chromium()
+    chosen = os.environ.get("FORCEWATCH_CHROMIUM")
+    if browser is None and chosen:
+        raise PublishError(
+            f"FORCEWATCH_CHROMIUM is {chosen!r}, which is no program here; point it at the "
+            "Chromium or Chrome executable (e.g. /usr/bin/chromium), or unset it"
+        )
     if browser is None:
         raise PublishError(
             "PDF needs Chromium, which is not installed; install it (Debian: "
