@@ -54,3 +54,26 @@ def test_project_env_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     (tmp_path / "forcewatch.yaml").write_text("name: from-env\n")
     monkeypatch.setenv("FORCEWATCH_PROJECT", str(tmp_path))
     assert load_project().config.name == "from-env"
+
+
+def test_the_new_project_file_spells_out_every_setting() -> None:
+    # README: forcewatch.yaml is "written by init with every default spelled out"; alerts'
+    # min_hours_between_site_alerts and dashboard_url were missing
+    import yaml
+    from pydantic import BaseModel
+
+    from forcewatch.config import ProjectConfig, render_template
+
+    written = yaml.safe_load(render_template())
+
+    def missing(model: type[BaseModel], data: dict, where: str) -> list[str]:
+        out = []
+        for name, info in model.model_fields.items():
+            if name not in data:
+                out.append(f"{where}{name}")
+            elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+                out += missing(info.annotation, data[name], f"{where}{name}.")
+        return out
+
+    assert missing(ProjectConfig, written, "") == []
+    assert ProjectConfig.model_validate(written) == ProjectConfig()

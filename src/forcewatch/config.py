@@ -287,7 +287,8 @@ def load_project(root: str | Path | None = None) -> Project:
 
 
 TEMPLATE = """\
-# ForceWatch project file. Every key is optional; these are the defaults.
+# ForceWatch project file. Every key is optional; the values below are the defaults, except
+# those `forcewatch init` (or `demo`) was given: name, watchlist, reference, ring and margin.
 name: {name}
 simulated: {simulated}
 store:
@@ -326,7 +327,9 @@ detection:
   tta: false                # test-time flips: higher AP, 4x the detection time
 stac: []
 alerts:
-  channels: []
+  channels: []                          # webhooks and e-mail: see docs/monitoring.md
+  min_hours_between_site_alerts: 6.0    # a site's alerts of no higher severity within this wait
+  dashboard_url: "http://127.0.0.1:8000"  # links in alerts point here
 """
 
 
