@@ -150,3 +150,18 @@ def test_long_work_reports_progress_in_plain_lines_without_a_terminal(tmp_path: 
     assert result.exit_code == 0, result.output
     # was silent for the whole run when stderr was a log file or a pipe
     assert "ingest: " in result.stderr and "/" in result.stderr.split("ingest: ")[1]
+
+
+def test_bundle_takes_the_claims_and_sites_the_report_takes(tmp_path: Path) -> None:
+    import zipfile
+
+    project, imagery = tiny_project(tmp_path / "p")
+    p = ["--project", str(project.root)]
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(imagery), *p]).exit_code == 0
+    out = tmp_path / "k.zip"
+    result = runner.invoke(app, ["bundle", "--site", "Klintsy", "--out", str(out), *p])
+    assert result.exit_code == 0, result.output  # was "No such option: --site"
+    with zipfile.ZipFile(out) as z:
+        sites = z.read("config/sites.geojson").decode()
+    assert "Klintsy" in sites and "Valuyki" not in sites

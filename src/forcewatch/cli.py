@@ -814,6 +814,8 @@ def report(
 def bundle(
     ctx: typer.Context,
     out_file: Annotated[Path | None, typer.Option("--out", help="Zip file to write.")] = None,
+    claim: Annotated[list[str] | None, typer.Option(help="Only these claim ids.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
     project: ProjectOpt = None,
 ) -> None:
     """Build the evidence bundle (report, SHA-256 manifest, data); `bundle verify` checks one."""
@@ -822,7 +824,8 @@ def bundle(
     from forcewatch.publish.bundle import build_bundle
 
     proj = _project(project)
-    path = build_bundle(proj, _output(out_file or proj.out_dir / "evidence.zip", proj))
+    target = _output(out_file or proj.out_dir / "evidence.zip", proj)
+    path = build_bundle(proj, target, claim_ids=claim, site_names=site)
     out.print(f"bundle: {path}")
 
 
