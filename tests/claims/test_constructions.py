@@ -2060,3 +2060,24 @@ def test_guesses_and_troops_on_alert_are_no_events() -> None:
     )
     placed = _only("Russia has placed 30 tanks near the border.")
     assert (placed.kind, placed.quantity) == (ClaimKind.DEPLOYMENT, 30)
+
+
+def test_a_digests_items_name_their_source_last_in_parentheses() -> None:
+    claims = _claims(
+        "EASTERN FLANK\n"
+        "• Romania: About 1,000 soldiers of the 2nd Cavalry Regiment have completed their road "
+        "march from Vilseck to Mihail Kogalniceanu air base (US Army Europe and Africa)\n"
+        '• Crimea: Reports that additional units are being sent to Crimea "do not correspond '
+        'to reality" (Russian Defence Ministry, via Interfax)\n'
+        "• Taiwan: A total of 39 PLA aircraft entered the air defence identification zone "
+        "(ADIZ)\n"
+    )
+    # the items were dropped (no full stop), and their sources were no speakers
+    assert [c.speaker for c in claims][:2] == [
+        "US Army Europe and Africa",
+        "Russian Ministry of Defence",
+    ]
+    assert claims[0].quantity == 1000 and claims[0].force is Force.US
+    assert "ADIZ" not in {c.speaker for c in claims}  # an acronym of the words before it
+    said = _only("The garrison has grown to 700 vehicles, according to Rochan Consulting.")
+    assert said.speaker == "Rochan Consulting"  # a name no table holds, after "according to"

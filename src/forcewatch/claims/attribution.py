@@ -104,6 +104,12 @@ _ROLE_WORD = (
     r"|headquarters|residents|witnesses|eyewitnesses|locals|villagers|channels|media|monitors"
     r"|bloggers|activists"
 )
+_NAMED_AFTER = re.compile(
+    r"^\s*(?:the\s+)?(?P<sp>(?-i:[A-Z])(?:[\w'&\u2019-]|\.(?=\w|\s+(?-i:[A-Z])))*(?:\s+"
+    r"(?:(?:of|for|and)\s+(?:the\s+)?)?(?-i:[A-Z])(?:[\w'&\u2019-]|\.(?=\w|\s+(?-i:[A-Z])))*)"
+    r"{0,5})(?=\s*(?:[,.;:)]|$))",
+    re.IGNORECASE,
+)
 # "according to X", and a report's shorthand ", per US DoD."
 _ACCORDING = re.compile(r"according|per$", re.IGNORECASE)
 # "Finnish broadcaster Yle reported": a news organisation named after what it is
@@ -518,7 +524,7 @@ class Sentence:
             len(words) < 2 and not re.search(_ROLE_WORD, raw, re.IGNORECASE)
         ):
             return None
-        if words[0].lower() in ("it", "this", "there", "that") or (
+        if words[0].lower() in ("it", "this", "there", "that", "in", "on", "at", "from", "for") or (
             m.start() == 0 and len(words) == 1 and not re.fullmatch(_ROLE_WORD, raw, re.I)
         ):
             return None
@@ -626,6 +632,10 @@ class Sentence:
         if generic is not None:
             raw = generic.group("sp").strip()
             return pos + generic.end(), _unknown(raw)
+        # "according to Rochan Consulting", "(Swedish Armed Forces)": a name no table holds
+        named = _NAMED_AFTER.match(tail)
+        if named is not None and not _NOT_SPEAKER.match(named.group("sp").split()[0]):
+            return pos + named.end(), _unknown(named.group("sp"))
         return None
 
     _QUOTATION = re.compile(r"^\s*[\"'][^\"]*[\"']\s*$")

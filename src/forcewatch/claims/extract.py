@@ -237,6 +237,38 @@ def _author(text: str) -> Speaker | None:
     return Speaker(raw, raw, "person", None)
 
 
+# "... landed at Rzeszow on Sunday (Polish Ministry of National Defence)." : a digest names its
+# source last, in parentheses
+_PAREN_SOURCE = re.compile(r"\s\((?P<src>[A-Z@][^()]{1,80}?)(?:,\s*via\s+[^()]{1,40})?\)\.?\s*$")
+
+
+_SAID = re.compile(
+    r"\b(?:said|says|say|told|tells|according\s+to|reported|stated|announced|added|wrote"
+    r"|writes|per)\b",
+    re.IGNORECASE,
+)
+
+
+def _source_last(sentence: str) -> str:
+    """A digest item's trailing "(Source)" as an attribution the reader sees: "..., according
+    to Source." An acronym of the words before it ("People's Republic (DPR)") is no source."""
+    m = _PAREN_SOURCE.search(sentence)
+    if m is None or _SAID.search(sentence[: m.start()]):
+        return sentence  # "..., says the Kremlin (TASS)": attributed already
+    src = m["src"].strip()
+    words = [
+        w
+        for w in re.findall(r"[\w'-]+", sentence[: m.start()])
+        if w.lower() not in ("of", "the", "and", "for", "in", "on", "'s")
+    ]
+    initials = "".join(w[0] for w in words[-len(src) :]).upper()
+    if src.isupper() and len(src) <= 8 and initials == src:
+        return sentence  # "air defence identification zone (ADIZ)": the words' acronym
+    if re.fullmatch(r"[\d\s.,%-]+|(?:see|e\.g\.|i\.e\.|photo|file|video)\b.*", src, re.I):
+        return sentence
+    return f"{sentence[: m.start()]}, according to {src}."
+
+
 def _interviewee(intro: Sequence[str]) -> Speaker | None:
     """The person an interview's opening paragraphs present (a known speaker, else the first
     name followed by its description), who answers its "A:" turns."""
@@ -296,7 +328,11 @@ _LABEL = re.compile(
     r"\s*:\s+(?=\S)"
 )
 _DETERMINER_START = re.compile(
-    r"^(?:The|A|An|This|These|Those|No|New|Some|Several|All|Most|More|Imagery|Images|Satellite)\b"
+    r"^(?:The|A|An|This|These|Those|No|New|Some|Several|All|Most|More|Imagery|Images|Satellite"
+    # "Crimea: Reports that additional units ...": a plain noun opening the item
+    r"|Reports|Reinforcements|Troops|Units|Forces|Footage|Videos?|Photos|Columns?|Trains?"
+    r"|Tanks|Vehicles|Helicopters|Ships|Soldiers|Equipment|Elements|Sources|Officials"
+    r"|Residents|Locals|Witnesses|Activity|Construction|About|Around|Roughly|Nearly|Up)\b"
 )
 
 
@@ -728,8 +764,9 @@ def extract_claims(
             and _is_history(_told_years(paragraph), published_on)
         )
         for text_of_sentence in sentences:
-            sentence = Sentence(_caps_lead(text_of_sentence), art.discourse).analyse()
-            sentence.orig = text_of_sentence  # quoted as written (same length, other case)
+            analysed = _source_last(_caps_lead(text_of_sentence))
+            sentence = Sentence(analysed, art.discourse).analyse()
+            sentence.orig = text_of_sentence  # quoted as written
             before = len(art.claims)
             _read_sentence(sentence, art, voice)
             if past:  # "Over the next two days, paratroopers ... arrived by air" (in 1979)

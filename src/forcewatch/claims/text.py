@@ -230,6 +230,9 @@ _READ_MORE = re.compile(
     re.IGNORECASE,
 )
 _PROSE_RUN_ON_CHARS = 200
+# an item's source in parentheses at its end: "(US Army Europe and Africa)", "(NATO official,
+# via Reuters)"
+_SOURCE_AT_END = re.compile(r"\s\((?P<src>[A-Z@][^()]{1,80})\)$")
 
 
 def clean_paragraphs(text: str) -> list[str]:
@@ -254,6 +257,9 @@ def clean_paragraphs(text: str) -> list[str]:
             if folded.endswith((";", ",")):
                 # a bulletin's items run on: "- the enemy is regrouping units ...;"
                 para, folded = para[:-1] + ".", folded[:-1] + "."
+            elif _SOURCE_AT_END.search(folded):
+                # a digest's item with its source: "• Romania: About 1,000 soldiers ... (AP)"
+                para, folded = para + ".", folded + "."
         tail = _READ_MORE.search(folded)  # "... bases. Read more": the link is no text
         if tail is not None and tail.start() > 0:
             para, folded = para[: tail.start()], folded[: tail.start()]
