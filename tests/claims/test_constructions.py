@@ -2081,3 +2081,15 @@ def test_a_digests_items_name_their_source_last_in_parentheses() -> None:
     assert "ADIZ" not in {c.speaker for c in claims}  # an acronym of the words before it
     said = _only("The garrison has grown to 700 vehicles, according to Rochan Consulting.")
     assert said.speaker == "Rochan Consulting"  # a name no table holds, after "according to"
+
+
+def test_that_is_false_denies_the_claim_just_made_by_another() -> None:
+    claims = _claims(
+        "Russia said on Tuesday that its troops were returning to their bases. "
+        '"That is just false," a senior US official said.'
+    )
+    # the second sentence gave nothing: "That is false" names no event
+    assert [(c.speaker, c.kind, c.denied_kind) for c in claims] == [
+        ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL, None),
+        ("US officials (anonymous)", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
+    ]

@@ -61,6 +61,29 @@ _DENIES_THAT = re.compile(
     r"|not\s+(?:yet\s+)?(?:seen|verified|confirmed)\s+(?:that|this|it|any\s+of\s+(?:that|this)))\b",
     re.IGNORECASE,
 )
+# '"The Russian government said yesterday it was withdrawing troops," the official said. "That
+# is false."': a verdict on the claim just made, by another
+_THAT_IS_FALSE = re.compile(
+    r"^\W*(?:that|this|it|which)(?:'s|\u2019s|\s+is|\s+was)\s+(?:just\s+|simply\s+|completely"
+    r"\s+|totally\s+|absolutely\s+|plainly\s+)?(?:false|fake|not\s+true|untrue|a\s+lie|lies"
+    r"|nonsense|propaganda|wrong|fiction|a\s+fake)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _refutes_the_last(art: _Article, sp: Speaker, words: str, quote: str, conf: float) -> bool:
+    """Emit ``sp``'s denial of the claim before, when ``words`` only call it false."""
+    if not _THAT_IS_FALSE.match(words):
+        return False
+    name = sp.name_for(ClaimKind.DENIAL)
+    for c, _ in art.claims[::-1][:3]:
+        if c.kind is not ClaimKind.DENIAL and c.speaker != name:
+            denial = _denial_of(c.kind, c.force, c.places)
+            _emit(art, sp, None, denial, words, quote, conf)
+            return True
+    return False
+
+
 # the author's own voice: "we have not seen", "our analysis shows"
 _FIRST_PERSON = re.compile(
     r"(?:^|[,;:]\s*|\b(?:but|and|however|yet|so)\s+)(?:we|(?-i:I)(?:'ve|'m|'d)?"
@@ -445,6 +468,8 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         reading = read_content(clause, attributed=first_person, previous_force=art.last_force)
         if reading is not None:
             _emit(art, own, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+        else:
+            _refutes_the_last(art, own, clause, sentence.orig, _ROLE_CONFIDENCE["outlet"])
 
 
 def _refute(
@@ -528,6 +553,8 @@ def _read_speaker(
         embedded_kinds=embedded,
         previous_force=art.last_force,
     )
+    if reading is None and _refutes_the_last(art, sp, words, quote, confidence):
+        return
     if reading is None and _DENIES_THAT.search(words) and art.claims:
         before = art.claims[-1][0]
         if before.quote == " ".join(quote.split()) and before.kind is not ClaimKind.DENIAL:
