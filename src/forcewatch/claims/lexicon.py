@@ -66,6 +66,9 @@ PAST_VERB = re.compile(r"ed$|^(?:said|told|wrote|showed|shown|read|cast)$", I)
 # (kind, verbal, pattern). Verbal triggers assert an event; nominal ones name it ("a build-up")
 # and only count with support (a force, number, place or direction) or in a speaker's words.
 _W = r"(?:[\w',.-]+\s+)"  # one word (or number) and its space
+# troops "on heightened alert" or "on standby": ready to go, neither sent nor counted where they are
+_ON_ALERT = r"\bon\s+(?:heightened\s+|high\s+|higher\s+|full\s+)?(?:alert|standby|notice)\b"
+ON_ALERT = re.compile(_ON_ALERT, re.IGNORECASE)
 TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
     (kind, verbal, re.compile(rx, I))
     for kind, verbal, rx in [
@@ -159,8 +162,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\b(?:deploy(?:ed|ing|s)?|station(?:ed|ing)|dispatch(?:ed|es|ing)?|position(?:ed|ing)"
          r"|placed|parked|lined\s+up)\b"
          # "placed 8,500 troops on heightened alert": ready to go, not sent
-         r"(?![^.;]{0,50}?\bon\s+(?:heightened\s+|high\s+|higher\s+|full\s+)?(?:alert|standby"
-         r"|notice)\b)"),
+         rf"(?![^.;]{{0,50}}?{_ON_ALERT})"),
         (ClaimKind.DEPLOYMENT, True, rf"\bsen[dt](?:s|ing)?\s+{_W}{{0,5}}?(?:to|into)\b"),
         (ClaimKind.DEPLOYMENT, True,  # "ordered Russian troops into two breakaway regions"
          rf"\border(?:ed|s|ing)?\s+{_W}{{0,3}}?(?:troops|forces|units|soldiers)\s+(?:in)?to\b"),

@@ -413,10 +413,6 @@ _HEDGED = re.compile(
     r"(?:partial\s+|troop\s+)?$",
     re.IGNORECASE,
 )
-_ON_ALERT = re.compile(
-    r"\bon\s+(?:heightened\s+|high\s+|higher\s+|full\s+)?(?:alert|standby|notice)\b",
-    re.IGNORECASE,
-)
 # "Russian units may be preparing to move": a guess, not an event
 _SPECULATED = re.compile(
     r"\b(?:may|might)\s+(?:well\s+|also\s+|soon\s+|now\s+)?(?:be\s+|have\s+)?(?:\w+ing\s+to\s+)?$",
@@ -632,7 +628,7 @@ def read_content(
         kind = chosen.kind
     elif (negated := _best([t for t in triggers if t.negated])) is not None:
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
-    elif quantity is not None and not _ON_ALERT.search(text):
+    elif quantity is not None and not lx.ON_ALERT.search(text):
         kind = ClaimKind.COUNT  # (troops "on heightened alert" are counted where they are not)
     elif speaker_role in ("imagery", "analyst") and military and places:
         # what imagery "shows" at a place: presence, or a build-up when it is new
