@@ -82,7 +82,6 @@ def progress_bar(label: str) -> Iterator[Any]:
         TimeElapsedColumn(),
         console=console,
         transient=False,
-        disable=not console.is_terminal and not _force_progress(),
     ) as prog:
         task = prog.add_task(label, total=None)
 
