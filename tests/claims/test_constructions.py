@@ -10,6 +10,7 @@ from datetime import date
 
 from forcewatch.claims.extract import extract_claims
 from forcewatch.claims.model import Change, Claim, ClaimKind, Direction, Force, QuantityQualifier
+from forcewatch.claims.reading import find_places
 
 PUBLISHED = date(2022, 2, 16)
 
@@ -2093,3 +2094,79 @@ def test_that_is_false_denies_the_claim_just_made_by_another() -> None:
         ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL, None),
         ("US officials (anonymous)", ClaimKind.DENIAL, ClaimKind.WITHDRAWAL),
     ]
+
+
+def test_the_outlets_own_count_of_forces_at_a_place_is_a_claim() -> None:
+    for text, number, place in [
+        ("Russia keeps about 1,500 troops in Transnistria.", 1500, "Transnistria"),
+        ("There are now about 30,000 Russian troops in Belarus.", 30000, "Belarus"),
+        ("An estimated 130,000 Russian troops are near the border.", 130000, "border"),
+    ]:
+        claim = _only(text)  # was nothing: the outlet's voice needed a verb of motion
+        assert (claim.speaker, claim.kind, claim.quantity) == (
+            "Example Wire",
+            ClaimKind.COUNT,
+            number,
+        )
+        assert place in claim.places
+    # background, not a claim about a place now: a past figure, a size, a forecast
+    for text in [
+        "Russia had 100,000 troops near the border in April.",
+        "Russia has about 900,000 active-duty troops.",
+        "Russia could have 175,000 troops near the border by January.",
+    ]:
+        assert _claims(text) == [], text
+
+
+def test_places_the_list_does_not_know_are_read_by_their_shape() -> None:
+    claim = _only("German troops arrived at Rukla on Monday to reinforce the battlegroup.")
+    assert "Rukla" in claim.places  # was (): only places in a fixed list were known
+    moved = _only("Azerbaijani troops have moved into the Syunik region, Armenia said.")
+    assert "Syunik region" in moved.places
+    two = _only("Units were seen outside Osipovichi and near Zyabrovka airfield, Maxar said.")
+    assert {"Osipovichi", "Zyabrovka airfield"} <= set(two.places)
+    # times, possessives and bodies are no places; a listed place keeps its listed spelling
+    said = find_places(
+        "In January, in Putin's words, Russian troops in Rechitsa were only exercising, "
+        "officials at the Pentagon said."
+    )
+    assert said == ("Rechytsa",), said
+
+
+def test_wrecked_vehicles_are_losses_not_a_presence() -> None:
+    assert (
+        _claims(
+            "Satellite images published by Maxar on Wednesday showed the burned-out remains "
+            "of dozens of vehicles near Kyiv."
+        )
+        == []
+    )
+
+
+def test_they_goes_on_with_the_forces_of_the_sentence_before() -> None:
+    claims = _claims(
+        "US troops arrived in Poland on Sunday. They have since moved to a base near Rzeszow."
+    )
+    assert [(c.kind, c.force) for c in claims] == [
+        (ClaimKind.ARRIVAL, Force.US),
+        (ClaimKind.MOVEMENT, Force.US),  # was nothing: "They" is no military noun
+    ]
+    # with no claim just before, "They" is nobody's forces
+    assert _claims("The talks ended on Monday. They have since moved to Geneva.") == []
+
+
+def test_a_claim_quoted_in_passing_ends_between_words() -> None:
+    claims = _claims(
+        "VLADIMIR Putin's claims of a troop pullback have been exposed as a lie after satellite "
+        "pictures revealed hundreds of new military vehicles near Ukraine and Belarus."
+    )
+    # the quoted claim's words were cut at 120 characters, inside a word ("near Ukr")
+    assert all(not p.startswith("Ukr") for c in claims for p in c.places)
+
+
+def test_equipment_only_the_us_fields_names_us_forces() -> None:
+    claim = _only(
+        "C-17 transport planes carrying troops and vehicles have been landing at "
+        "Rzeszow-Jasionka airport since Saturday."
+    )
+    assert claim.force is Force.US  # was Russia, the default

@@ -363,7 +363,8 @@ class Sentence:
         r"|stated|partial|troop|military|full|latest|earlier|recent|(?:mon|tues|wednes|thurs|fri"
         r"|satur|sun)day|weekend|new)"
     )
-    _BODY = r"(?P<body>(?:[^,.;:\"]|(?<=\d)[,.](?=\d)){3,120})"  # "30,000" inside
+    # "30,000" inside; a long body ends between words, not inside one
+    _BODY = r"(?P<body>(?:[^,.;:\"]|(?<=\d)[,.](?=\d)){3,120}\b)"
     _POSSESSIVE = re.compile(
         rf"^'s\s+(?:{_HEDGE}\s+){{0,3}}(?:(?P<wd>withdrawal|pull-?\s?back|pull-?out|drawdown"
         rf"|de-?escalation)(?:\s+(?:announcement|claims?|plans?))?|{_NOUN}(?:\s+(?:made\s+)?"

@@ -133,6 +133,7 @@ class _Article:
     dated: dict[str, date] = field(default_factory=dict)  # speaker -> last explicit date
     claims: list[tuple[Claim, bool]] = field(default_factory=list)  # (claim, explicitly dated)
     last_force: Force | None = None
+    they_are: Force | None = None  # the forces the sentence before made a claim about
     question: str | None = None  # in a transcript, the question the current answer answers
     author: Speaker | None = None  # an opinion piece's author, whose own voice it is
 
@@ -366,7 +367,11 @@ def _as_written(label: str) -> str:
 
 def _place_label(label: str, site_names: Sequence[str]) -> bool:
     raw = _as_written(label)
-    return lookup_speaker(raw) is None and bool(find_places(raw) or _sites(raw, site_names))
+    # (a label that is a place the list knows, "YELNYA:", not one that mentions a place,
+    # "From a subscriber in Shebekino:")
+    return lookup_speaker(raw) is None and bool(
+        find_places(raw, by_shape=False) or _sites(raw, site_names)
+    )
 
 
 def _headed_by_places(text: str, site_names: Sequence[str]) -> bool:
@@ -465,7 +470,9 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
         first_person = _FIRST_PERSON.search(clause) is not None and not re.search(
             r"[\"“]", _SCARE_QUOTES.sub("", clause)
         )
-        reading = read_content(clause, attributed=first_person, previous_force=art.last_force)
+        reading = read_content(
+            clause, attributed=first_person, previous_force=art.last_force, they_are=art.they_are
+        )
         if reading is not None:
             _emit(art, own, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
         else:
@@ -796,6 +803,14 @@ def extract_claims(
             sentence.orig = text_of_sentence  # quoted as written
             before = len(art.claims)
             _read_sentence(sentence, art, voice)
+            art.they_are = next(
+                (
+                    c.force
+                    for c, _ in reversed(art.claims[before:])
+                    if c.kind is not ClaimKind.DENIAL
+                ),
+                None,
+            )
             if past:  # "Over the next two days, paratroopers ... arrived by air" (in 1979)
                 del art.claims[before:]
             sentence.remember()

@@ -43,6 +43,7 @@ _AUX = (
 )
 _SIDE_FORCE = {s.value: s for s in Force if s is not Force.UNKNOWN}
 _FORCES_PRONOUN = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
+_THEY_LEAD = re.compile(r"^\W*(?:They|These|Those)\s+(?!(?:said|say|says|told|added|noted)\b)")
 _SELF = re.compile(
     r"^[\s\"',]*(?:that\s+)?(?:it|we)\s+(?:was|were|is|are|had|has|have|would|will)\b", re.I
 )
@@ -371,9 +372,11 @@ _AGENT = re.compile(
 )
 
 
-def find_places(text: str) -> tuple[str, ...]:
+def find_places(text: str, *, by_shape: bool = True) -> tuple[str, ...]:
     """Places named in ``text``, in order, plus "border"; a place acting as a speaker ("Kyiv
-    had seen", "Minsk says") is not one."""
+    had seen", "Minsk says") is not one. Names the list (``lexicon.PLACES``) does not know
+    count when their shape says place ("at Rukla", "in the Syunik region"), unless
+    ``by_shape`` is False."""
     hits = sorted(
         (m.start(), name)
         for name, rx in lx.PLACE_RX
@@ -381,7 +384,22 @@ def find_places(text: str) -> tuple[str, ...]:
         # "Kyiv had seen" is a speaker; "troops in Belarus had doubled" a place
         if not _AGENT.match(text[m.end() :]) or lx.PREPOSITION_END.search(text[: m.start()])
     )
-    names = list(dict.fromkeys(name for _, name in hits))
+    spans = [
+        (m.start(), m.end()) for _, rx in lx.PLACE_RX for m in rx.finditer(text)
+    ]  # (a name the list knows is taken as the list spells it)
+    for m in lx.NAMED_PLACE.finditer(text) if by_shape else ():
+        name = m.group("name")
+        at, end = m.span("name")
+        if (
+            not re.search(r"['\u2019]s$", name)  # "in Putin's view"
+            and lx.NOT_A_PLACE.search(name.split()[0]) is None
+            and lx.NOT_A_PLACE.search(name.split()[-1]) is None
+            and not any(s < end and at < e for s, e in spans)
+            and not _AGENT.match(text[m.end() :])
+        ):
+            kind = " ".join((m.group("kind") or "").split())
+            hits.append((m.start("name"), f"{name} {kind}" if kind else name))
+    names = list(dict.fromkeys(name for _, name in sorted(hits)))
     if lx.BORDER.search(text):
         names.append("border")
     return tuple(names)
@@ -431,6 +449,17 @@ def _hedged(text: str, t: Trigger) -> bool:
     return bool(scare) or _HEDGED.search(text[max(0, t.start - 40) : t.start]) is not None
 
 
+_WRECKED = re.compile(
+    r"\b(?:burn(?:ed|t)[- ]out|wreck(?:age|ed)|charred|destroyed|remains\s+of)\b", re.I
+)
+# a state now, in the present tense: "Russia has", "there are now", "some 30,000 troops are in",
+# "the training ground still holds" (not "had", which is background, nor "has been")
+_HOLDS = re.compile(
+    r"\b(?:(?:has|have|keeps?|maintains?|holds?)(?!\s+(?:been|had|not|no)\b)"
+    r"|there\s+(?:are|is)|(?:are|is)\s+(?:now\s+|still\s+|currently\s+)?(?:in|inside|near|at|on"
+    r"|along|within|around|close\s+to|deployed|stationed|based))\b",
+    re.IGNORECASE,
+)
 _GOING_ON = re.compile(
     r"\b(?:continu\w*|keep(?:s|ing)?\s+up|press(?:es|ing)?\s+(?:ahead|on)\s+with|step(?:s|ped"
     r"|ping)?\s+up|ramp(?:s|ed|ing)?\s+up)\s+(?:with\s+)?(?:its|their|the|a)?\s*(?:[\w-]+\s+){0,2}$",
@@ -531,6 +560,7 @@ def read_content(
     embedded_kinds: Sequence[ClaimKind] = (),
     previous_force: Force | None = None,
     needs_military: bool = True,
+    they_are: Force | None = None,
 ) -> Reading | None:
     """What ``text`` asserts, or None when it asserts no military activity.
 
@@ -540,6 +570,8 @@ def read_content(
     ``embedded_kinds``: kinds of claims by others that the text refers to ("Russia's claims of a
     pull-back"), the object of a denial verb. ``needs_military``: False for another's claim
     quoted in passing ("claims that it was pulling back"), where the military noun is implied.
+    ``they_are``: whose forces the sentence before made a claim about, for a sentence that goes
+    on with "They ..." ("Russian forces massed near Yelnya. They have now moved closer.").
     """
     triggers = find_triggers(text)
     if (extended := lx.EXTENSION.search(text)) is not None:
@@ -559,6 +591,8 @@ def read_content(
         return None  # a football team's training camp
     if lx.HISTORICAL_FORCES.search(text):
         return None  # "the Red Army moved 1.3 million men", "stationing of Soviet troops"
+    if not verbal and _WRECKED.search(text):
+        return None  # "the burned-out remains of dozens of vehicles": losses, not a presence
     military = (
         not needs_military
         or lx.MILITARY_NOUN.search(text) is not None
@@ -568,6 +602,8 @@ def read_content(
         or (attributed and speaker_role in ("state", "body") and bool(_SELF.match(text)))
         # what a speaker sees, when the text before was about forces: "we see a build-up"
         or (attributed and previous_force is not None and any(_seen(text, t) for t in positive))
+        # the forces of the sentence before, going on: "They have now moved closer"
+        or (they_are is not None and _THEY_LEAD.match(text) is not None)
     )
     quantity = find_quantity(text)
     places = find_places(text)
@@ -620,6 +656,17 @@ def read_content(
         and (chosen := _best([t for t in positive if not _hedged(text, t)])) is not None
     ):  # "an increase in the number of Belarusian units near the border has been recorded"
         kind = chosen.kind
+    elif (
+        not attributed
+        and military
+        and not future
+        and quantity is not None
+        and (places or band is not None)
+        and _HOLDS.search(text) is not None
+        and not lx.ON_ALERT.search(text)
+        and not lx.REPORTED_SPEECH_HEDGE.search(text)
+    ):  # the outlet's own count: "Russia keeps about 1,500 troops in Transnistria"
+        kind = ClaimKind.COUNT
     elif not attributed:
         return None
     elif reassured:
@@ -655,6 +702,8 @@ def read_content(
     force, explicit = _force(
         text, anchor, verbal_anchor, speaker_side, kind, previous_force, speaker_role
     )
+    if not explicit and they_are is not None and _THEY_LEAD.match(text):
+        force, explicit = they_are, True
     if chosen is not None and not chosen.verbal and speaker_role not in ("imagery", "analyst"):
         observed = lx.PERCEPTION.search(text) is not None
         of_forces = re.match(  # "the pullout of troops would take time"
