@@ -377,16 +377,14 @@ def find_places(text: str, *, by_shape: bool = True) -> tuple[str, ...]:
     had seen", "Minsk says") is not one. Names the list (``lexicon.PLACES``) does not know
     count when their shape says place ("at Rukla", "in the Syunik region"), unless
     ``by_shape`` is False."""
-    hits = sorted(
+    listed = [(m, name) for name, rx in lx.PLACE_RX for m in rx.finditer(text)]
+    hits = [
         (m.start(), name)
-        for name, rx in lx.PLACE_RX
-        for m in rx.finditer(text)
+        for m, name in listed
         # "Kyiv had seen" is a speaker; "troops in Belarus had doubled" a place
         if not _AGENT.match(text[m.end() :]) or lx.PREPOSITION_END.search(text[: m.start()])
-    )
-    spans = [
-        (m.start(), m.end()) for _, rx in lx.PLACE_RX for m in rx.finditer(text)
-    ]  # (a name the list knows is taken as the list spells it)
+    ]
+    spans = [m.span() for m, _ in listed]  # (a listed name is taken as the list spells it)
     for m in lx.NAMED_PLACE.finditer(text) if by_shape else ():
         name = m.group("name")
         at, end = m.span("name")
