@@ -2170,3 +2170,27 @@ def test_equipment_only_the_us_fields_names_us_forces() -> None:
         "Rzeszow-Jasionka airport since Saturday."
     )
     assert claim.force is Force.US  # was Russia, the default
+
+
+def test_a_sentence_in_capitals_is_read_and_quoted_as_written() -> None:
+    text = (
+        "THE RUSSIAN DEFENCE MINISTRY SAID ON FRIDAY THAT TROOPS WERE RETURNING TO THEIR "
+        "PERMANENT BASES."
+    )
+    claim = _only(text)  # was the outlet's: the speaker in capitals was no name
+    assert (claim.speaker, claim.kind) == ("Russian Ministry of Defence", ClaimKind.WITHDRAWAL)
+    assert claim.quote == text
+
+
+def test_a_news_tickers_lines_are_read_without_a_full_stop() -> None:
+    claims = _claims(
+        "KANAL 24 INFO - TICKER ARCHIVE\n\n"
+        "06:45 \u25b8 RECAP: TWO BELARUSIAN HELICOPTERS VIOLATED POLISH AIRSPACE NEAR THE BORDER\n"
+        "09:15 \u25b8 BŁASZCZAK: 2,000 SOLDIERS OF 18TH MECHANISED DIVISION BEING SENT TO "
+        "PODLASIE\n"
+    )
+    sent = [c for c in claims if c.quantity == 2000]
+    assert len(sent) == 1, [(c.speaker, c.quote) for c in claims]  # was none: no full stop
+    assert sent[0].speaker == "Błaszczak" and sent[0].kind is ClaimKind.DEPLOYMENT
+    assert sent[0].quote.startswith("2,000 SOLDIERS OF 18TH")  # as broadcast, not lower case
+    assert "Recap" not in {c.speaker for c in claims}  # a ticker's topic word is nobody

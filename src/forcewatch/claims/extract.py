@@ -164,6 +164,8 @@ _NOT_A_TURN = re.compile(
     r"^(?:BREAKING|UPDATE|UPDATED|LIVE|ANALYSIS|WATCH|READ|EXCLUSIVE|OPINION|NOTE|EDITOR'?S NOTE"
     r"|CORRECTION|PHOTOS?|VIDEO|WARNING|UPDATE \d+|ALSO READ|SEE ALSO|SOURCE|SOURCES|EDT|GMT|UTC"
     r"|THREAD|BOTTOM LINE|TL;?DR|SUMMARY|KEY POINTS|CONTEXT|BACKGROUND"
+    # a news ticker's topic words: "RECAP: TWO BELARUSIAN HELICOPTERS ...", "WEATHER: ..."
+    r"|RECAP|WEATHER|TRAFFIC|SPORTS?|MARKETS?|BUSINESS|ALERT|FLASH|URGENT|JUST IN|DEVELOPING"
     r"|ET|BST|CET|KYIV|MOSCOW|WASHINGTON|LONDON|BRUSSELS|MINSK"
     # a broadcast script's cues: "IN: ...", "OUT: ...", "SOT: ...", "RUNS: 2:10"
     r"|IN|OUT|INCUE|OUTCUE|SOT|VO|NAT|SOUND|CUE|RUNS|WRITER|PRODUCER|SLUG|TAG|TRT"
@@ -179,7 +181,9 @@ _ASKS = re.compile(
 )
 _ANSWER = Speaker("answer", "", "answer", None)  # "A:": the interviewee, whom the intro names
 # "[00:12:31] MAYA OKAFOR: ...", "(14:02) Q: ...": a recording's time before the turn
-_TIMESTAMP = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s+(?=\S)")
+_TIMESTAMP = re.compile(
+    r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s+(?:[\u25b8\u25ba\u2022\u00b7|>]\s+)?(?=\S)"
+)  # "09:15 ▸ BŁASZCZAK: ..."
 # "Katarzyna Wilk, a senior fellow at ...": the person an interview's intro presents
 _PRESENTED = re.compile(
     r"(?:^|(?<=[.!?]\s))(?P<name>[A-Z][\w'.\u2019-]+(?:\s+[A-Z][\w'.\u2019-]+){1,2}),\s+"
@@ -193,13 +197,15 @@ _CAPS_LEAD = re.compile(
     rf"^(?P<run>[{_UPPER}][{_UPPER}'\u2019-]+(?:\s+[{_UPPER}][{_UPPER}'\u2019-]*)+)"
     r"(?P<tail>,?\s+)(?=[a-z0-9])"
 )
+# a sentence all in capitals (a telex, a news ticker), read as a lead-in that never ends
+_ALL_CAPS = re.compile(rf"^(?=(?:[^a-z]*?[{_UPPER}]{{2,}}){{4}})(?P<run>[^a-z]+)$")
 _ACRONYMS = frozenset({"NATO", "US", "UK", "EU", "UN", "OSCE", "MOD", "DPR", "LPR", "PLA", "IDF"})
 
 
 def _caps_lead(sentence: str) -> str:
     """A lead-in in capitals written as prose: "RUSSIA SAYS" -> "Russia says", "IN POLAND," ->
     "In Poland,"; names (a place or a speaker) keep their capital, acronyms stay."""
-    m = _CAPS_LEAD.match(sentence)
+    m = _CAPS_LEAD.match(sentence) or _ALL_CAPS.match(sentence)
     if m is None:
         return sentence
 
@@ -398,6 +404,15 @@ def _heading(paragraph: str, site_names: Sequence[str]) -> str:
     return f"In {place}{note}, {rest}"
 
 
+def _as_quoted(sentence: Sentence, clause: str) -> str:
+    """``clause`` of the analysed sentence as the article wrote it (a sentence in capitals is
+    analysed in lower case, "RUSSIA SAYS" as "Russia says", keeping every character's place)."""
+    at = sentence.text.find(clause)
+    if at < 0 or len(sentence.text) != len(sentence.orig):
+        return clause
+    return sentence.orig[at : at + len(clause)]
+
+
 def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = None) -> None:
     """Claims from one analysed sentence: quoted in passing, attributed, and the words no
     speaker covers: the outlet's own voice, or in a transcript the speaker of the turn
@@ -460,7 +475,7 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
             art.question = None
             return
         for clause in sentence.unattributed_clauses():
-            _read_speaker(art, voice, clause, clause, None, confidence)
+            _read_speaker(art, voice, clause, _as_quoted(sentence, clause), None, confidence)
         return
     for clause in sentence.unattributed_clauses():
         if lx.REPORTED_SPEECH_HEDGE.search(clause):
@@ -474,7 +489,8 @@ def _read_sentence(sentence: Sentence, art: _Article, voice: Speaker | None = No
             clause, attributed=first_person, previous_force=art.last_force, they_are=art.they_are
         )
         if reading is not None:
-            _emit(art, own, None, reading, clause, clause, _ROLE_CONFIDENCE["outlet"])
+            quote = _as_quoted(sentence, clause)
+            _emit(art, own, None, reading, clause, quote, _ROLE_CONFIDENCE["outlet"])
         else:
             _refutes_the_last(art, own, clause, sentence.orig, _ROLE_CONFIDENCE["outlet"])
 

@@ -211,6 +211,8 @@ _HANDLE_NAME = re.compile(r"@\w{1,30}\s*\(([^()]{2,60})\)")
 
 
 _POST_MIN_WORDS = 6  # a post this long is prose even when it ends without a full stop
+# a line stamped with its time, as in a news ticker's or a live page's archive
+_TICKER_TIME = re.compile(r"^[\[(]?\d{1,2}[:.]\d{2}(?::\d{2})?[\])]?\s")
 
 
 def _post_text(para: str) -> str:
@@ -260,6 +262,12 @@ def clean_paragraphs(text: str) -> list[str]:
             elif _SOURCE_AT_END.search(folded):
                 # a digest's item with its source: "• Romania: About 1,000 soldiers ... (AP)"
                 para, folded = para + ".", folded + "."
+        if (
+            _TICKER_TIME.match(folded)
+            and len(folded.split()) > _POST_MIN_WORDS
+            and not _TERMINAL.search(folded)
+        ):  # a news ticker's line: "09:15 ▸ BŁASZCZAK: 2,000 SOLDIERS ... BEING SENT TO PODLASIE"
+            para, folded = para + ".", folded + "."
         tail = _READ_MORE.search(folded)  # "... bases. Read more": the link is no text
         if tail is not None and tail.start() > 0:
             para, folded = para[: tail.start()], folded[: tail.start()]
