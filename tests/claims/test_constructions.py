@@ -2194,3 +2194,18 @@ def test_a_news_tickers_lines_are_read_without_a_full_stop() -> None:
     assert sent[0].speaker == "Błaszczak" and sent[0].kind is ClaimKind.DEPLOYMENT
     assert sent[0].quote.startswith("2,000 SOLDIERS OF 18TH")  # as broadcast, not lower case
     assert "Recap" not in {c.speaker for c in claims}  # a ticker's topic word is nobody
+
+
+def test_a_meetings_record_names_delegates_by_name_and_country_in_brackets() -> None:
+    claim = _only(
+        "SERGIY KYSLYTSYA (Ukraine), speaking under rule 37, said that Russia had amassed "
+        "112,000 troops along Ukraine's borders."
+    )
+    assert claim.speaker == "Sergiy Kyslytsya, representative of Ukraine"  # was the outlet
+    massing = _only(
+        "NICOLAS DE RIVIÈRE (France) said that Russian forces continued to mass near Ukraine."
+    )
+    assert massing.kind is ClaimKind.BUILD_UP  # was nothing: "to mass" was no verb
+    assert massing.speaker.startswith("Nicolas De Rivière")
+    aside = _only("The Russian Defence Ministry (MoD) said troops were returning to their bases.")
+    assert aside.speaker == "Russian Ministry of Defence"  # the bracketed aside hid the speaker

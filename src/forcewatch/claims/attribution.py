@@ -79,7 +79,10 @@ _WORK = (
     r"(?:\s+of\s+[^,\"]{1,60}?)?"
 )
 _GAP = re.compile(
-    rf"^(?:{_APPOSITIVE}|{_WHO}|{_WORK})?[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE
+    # "The Russian Defence Ministry (MoD) said": a short aside in brackets
+    rf"^(?:\s*\([A-Za-z][\w.&' -]{{0,30}}\))?(?:{_APPOSITIVE}|{_WHO}|{_WORK})?[\s,]*"
+    rf"(?:(?:{_ADVERBS})[\s,]+)*$",
+    re.IGNORECASE,
 )
 _WHO_CLAUSE = re.compile(r",\s*(?:who|which)\b[^,]{0,80},", re.IGNORECASE)
 _APPOSITION = re.compile(rf"{_APPOSITIVE}[\s,]*(?:(?:{_ADVERBS})[\s,]+)*$", re.IGNORECASE)
@@ -241,6 +244,13 @@ def _unknown(raw: str, canonical: str | None = None) -> Speaker:
 _DELEGATE = re.compile(
     r"(?:^|[\s,;])(?:Mr|Ms|Mrs|Dr|Madam|Sir)\.?\s+(?P<name>[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+)?)"
     r"\s*\((?P<country>[A-Z][^()]{2,40})\)\s*$"
+)
+# "LINDA THOMAS-GREENFIELD (United States) said", "Sergiy Kyslytsya (Ukraine) said": a
+# meetings record names delegates with their country in brackets, titles or not
+_DELEGATE_NAMED = re.compile(
+    r"(?:^|[\s,;])(?P<name>[A-Z\u00c0-\u00de][\w'\u2019-]+(?:\s+(?:(?:de|da|del|van|von|al|el|DE"
+    r"|DA|DEL|VAN|VON|AL|EL)\s+)?[A-Z\u00c0-\u00de][\w'\u2019-]+){1,3})"
+    r"\s*\((?P<country>[A-Z][a-z][^()]{2,40})\)\s*$"
 )
 _COUNTRY_SIDE = {
     "russian federation": "russia", "russia": "russia", "united states": "us",
@@ -454,6 +464,10 @@ class Sentence:
         stripped = re.sub(rf"(?:[\s,]+(?:{_ADVERBS}))*[\s,]*$", "", before, flags=re.IGNORECASE)
         if (un := _DELEGATE.search(stripped)) is not None:  # "Mr. NEBENZIA (Russian Federation)"
             return un.start(), _delegate(un.group("name"), un.group("country"))
+        aside = _APPOSITION.search(before)  # "SERGIY KYSLYTSYA (Ukraine), speaking ..., said"
+        delegate = _DELEGATE_NAMED.search(before[: aside.start()] if aside else stripped)
+        if delegate is not None and not _ORGANISATION.search(delegate.group("name")):
+            return delegate.start("name"), _delegate(delegate["name"], delegate["country"])
         if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
             raw = close.group("sp")
             return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)

@@ -208,7 +208,7 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
         (ClaimKind.MOVEMENT, False,
          r"\b(?:movements?|convoys?|redeployments?|relocations?|transfers?)\b"),
         (ClaimKind.BUILD_UP, True,
-         r"\b(?:mass(?:ing|ed)|amass(?:ed|es|ing)?|gather(?:ed|ing)|build(?:ing|s)?\s+up|built\s+up"
+         r"\b(?:mass(?:ing|ed|es)|to\s+mass\b|amass(?:ed|es|ing)?|gather(?:ed|ing)|build(?:ing|s)?\s+up|built\s+up"
          r"|ramp(?:ing|ed|s)?\s*'?\s*up|reinforc(?:e|ed|es|ing)|mobili[sz](?:e|ed|es|ing)"
          r"|concentrat(?:e|ed|es|ing))\b"),
         (ClaimKind.BUILD_UP, True,
