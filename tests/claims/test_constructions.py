@@ -2209,3 +2209,12 @@ def test_a_meetings_record_names_delegates_by_name_and_country_in_brackets() -> 
     assert massing.speaker.startswith("Nicolas De Rivière")
     aside = _only("The Russian Defence Ministry (MoD) said troops were returning to their bases.")
     assert aside.speaker == "Russian Ministry of Defence"  # the bracketed aside hid the speaker
+
+
+def test_an_observers_report_counts_what_it_sighted() -> None:
+    tanks = _only("On 11 April, the same UAV spotted 14 tanks (T-64) near Sontseve.")
+    assert (tanks.kind, tanks.quantity, tanks.unit) == (ClaimKind.COUNT, 14, "tanks")
+    guns = _only("On 11 April, the UAV spotted two self-propelled howitzers near Hnutove.")
+    assert (guns.quantity, guns.unit) == (2, "artillery pieces")  # howitzers were no forces
+    rockets = _only("It also spotted six multiple launch rocket systems near Bezimenne.")
+    assert (rockets.quantity, rockets.unit) == (6, "artillery pieces")

@@ -428,7 +428,11 @@ UNITS: tuple[tuple[str, str], ...] = (
     ),
     ("vehicles", r"(?:armou?red\s+|military\s+)?(?:vehicles|trucks|lorries)"),
     ("tanks", r"(?:main\s+battle\s+)?tanks"),
-    ("artillery pieces", r"(?:self-propelled\s+)?(?:artillery(?:\s+pieces|\s+systems)?|howitzers)"),
+    (
+        "artillery pieces",
+        r"(?:self-propelled\s+|towed\s+)?(?:artillery(?:\s+pieces|\s+systems)?|howitzers"
+        r"|(?:multiple\s+launch\s+)?rocket\s+(?:systems|launchers)|mlrs)",
+    ),
     (
         "aircraft",
         r"(?:military\s+|combat\s+)?(?:aircraft|planes|warplanes|bombers|fighters"
@@ -502,6 +506,7 @@ UNIT_MODIFIERS = re.compile(
     rf"|ukrainian|nato|allied|{_ALLIES}|and|combat-ready|combat|active|armou?red|military|infantry"
     r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
     r"|large|small|landing|amphibious|assault|support|main|battle|heavy|light|mechani[sz]ed|navy"
+    r"|towed|self-propelled"
     r"|(?-i:PLA|IDF|[A-Z]{2,4}(?=\s+(?:aircraft|jets|ships|vessels|troops|soldiers|tanks)))"
     r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",
@@ -580,6 +585,7 @@ _MILITARY_WORDS = (
     r"|helicopters?|warplanes|battalions?|btgs?|battalion\s+tactical\s+groups?|brigades?|divisions?"
     r"|regiments?|warships|missiles?|iskanders?|infantry|paratroopers|marines"
     r"|military\s+districts?|combined\s+arms\s+army|combat\s+enablers|combat\s+power"
+    r"|howitzers?|mlrs|(?:multiple\s+launch\s+)?rocket\s+(?:systems?|launchers?)"
 )
 _SHARED_WORDS = (
     r"forces?|personnel|units?|vehicles?|equipment|aircraft|jets?|trains?|convoys?|battle\s*groups?"

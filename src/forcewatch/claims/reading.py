@@ -458,6 +458,12 @@ _HOLDS = re.compile(
     r"|along|within|around|close\s+to|deployed|stationed|based))\b",
     re.IGNORECASE,
 )
+# a sighting, in an observer's report: "the UAV spotted", "the SMM saw", "were also seen"
+_SIGHTED = re.compile(
+    r"\b(?:spotted|sighted|saw|observed|recorded|counted|(?:was|were)\s+(?:also\s+)?(?:seen"
+    r"|observed|spotted|sighted|recorded))\b",
+    re.IGNORECASE,
+)
 _GOING_ON = re.compile(
     r"\b(?:continu\w*|keep(?:s|ing)?\s+up|press(?:es|ing)?\s+(?:ahead|on)\s+with|step(?:s|ped"
     r"|ping)?\s+up|ramp(?:s|ed|ing)?\s+up)\s+(?:with\s+)?(?:its|their|the|a)?\s*(?:[\w-]+\s+){0,2}$",
@@ -660,10 +666,11 @@ def read_content(
         and not future
         and quantity is not None
         and (places or band is not None)
-        and _HOLDS.search(text) is not None
+        and (_HOLDS.search(text) is not None or _SIGHTED.search(text) is not None)
         and not lx.ON_ALERT.search(text)
         and not lx.REPORTED_SPEECH_HEDGE.search(text)
-    ):  # the outlet's own count: "Russia keeps about 1,500 troops in Transnistria"
+    ):  # the outlet's own count: "Russia keeps about 1,500 troops in Transnistria", "the UAV
+        # spotted 14 tanks near Sontseve" (a monitoring mission's report)
         kind = ClaimKind.COUNT
     elif not attributed:
         return None
