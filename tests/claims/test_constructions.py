@@ -2218,3 +2218,15 @@ def test_an_observers_report_counts_what_it_sighted() -> None:
     assert (guns.quantity, guns.unit) == (2, "artillery pieces")  # howitzers were no forces
     rockets = _only("It also spotted six multiple launch rocket systems near Bezimenne.")
     assert (rockets.quantity, rockets.unit) == (6, "artillery pieces")
+
+
+def test_reference_marks_after_the_full_stop_keep_a_sentence_and_references_are_no_text() -> None:
+    claims = _claims(
+        "Timeline\n\n"
+        "30 March - Ruslan Khomchak told the Verkhovna Rada that Russia had concentrated 28 "
+        "battalion tactical groups along the border.[3][4]\n\n"
+        "References\n\n"
+        '^ "Shoigu: armies moved west to the border", 13 April 2021.\n'
+    )
+    # the entry was dropped (it ended in "[4]", not a full stop); the reference was read
+    assert [(c.quantity, c.speaker.split(",")[0]) for c in claims] == [(28, "Ruslan Khomchak")]

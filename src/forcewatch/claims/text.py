@@ -210,6 +210,8 @@ _EMOJI_RUN = re.compile(rf"\s*[{_EMOJI}]+")
 _HANDLE_NAME = re.compile(r"@\w{1,30}\s*\(([^()]{2,60})\)")
 
 
+# reference marks after the full stop: "[3]", "[12][13]", "[citation needed]"
+_CITATION_END = re.compile(r"(?:\s?\[(?:\d{1,3}(?:[,\u2013-]\s?\d{1,3})*|[a-z ]{3,20})\])+$")
 _POST_MIN_WORDS = 6  # a post this long is prose even when it ends without a full stop
 # a line stamped with its time, as in a news ticker's or a live page's archive
 _TICKER_TIME = re.compile(r"^[\[(]?\d{1,2}[:.]\d{2}(?::\d{2})?[\])]?\s")
@@ -250,6 +252,8 @@ def clean_paragraphs(text: str) -> list[str]:
         if lx.LIST_HEADER.match(folded):
             in_list = True
             continue
+        if folded.startswith(("^ ", "\u2191 ")):
+            continue  # a reference list's entry: '^ "Shoigu: armies moved west", 13 April 2021.'
         bullet = _BULLET.match(folded)
         if bullet is not None and _LINK_LEAD.match(folded[bullet.end() :]):
             continue  # "* Related: ...", "- Read more: ..."
@@ -273,9 +277,8 @@ def clean_paragraphs(text: str) -> list[str]:
             para, folded = para[: tail.start()], folded[: tail.start()]
         # a long paragraph of sentences is prose even when its last one lost its full stop
         sentences = len(para) >= _PROSE_RUN_ON_CHARS and ". " in folded
-        is_prose = bool(_TERMINAL.search(folded) or sentences) and not folded.startswith(
-            ("-", "*", "\u2022")
-        )
+        ended = _TERMINAL.search(_CITATION_END.sub("", folded))  # "... border.[3]"
+        is_prose = bool(ended or sentences) and not folded.startswith(("-", "*", "\u2022"))
         if in_list and not (is_prose and len(para) >= _PROSE_MIN_CHARS):
             continue
         in_list = False
