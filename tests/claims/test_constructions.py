@@ -2230,3 +2230,25 @@ def test_reference_marks_after_the_full_stop_keep_a_sentence_and_references_are_
     )
     # the entry was dropped (it ended in "[4]", not a full stop); the reference was read
     assert [(c.quantity, c.speaker.split(",")[0]) for c in claims] == [(28, "Ruslan Khomchak")]
+
+
+def test_a_speaker_described_in_an_apposition_is_not_a_noun_of_the_description() -> None:
+    hajun = _only(
+        "Belarusian Hajun, an independent monitoring project that relies on reports from "
+        "railway workers and residents, said on Monday that at least 15 echelons with Russian "
+        "equipment had arrived in Belarus."
+    )
+    assert hajun.speaker == "Belarusian Hajun"  # was "Railway workers and residents"
+    general = _only(
+        "Brigadier General Kioumars Heydari, commander of the Ground Force of the Army of the "
+        "Islamic Republic of Iran, announced on Tuesday that the units had returned to their bases."
+    )
+    assert general.speaker.startswith("Kioumars Heydari, commander of")  # was Iran's government
+
+
+def test_a_build_up_at_the_border_needs_no_military_noun_in_a_speakers_words() -> None:
+    claim = _only("Jens Stoltenberg said Russia continues its build-up near Ukraine.")
+    assert claim.kind is ClaimKind.BUILD_UP  # was nothing: no "troops", no "military"
+    assert (
+        _claims("The minister said the economic build-up near the border was good for trade.") == []
+    )

@@ -68,8 +68,11 @@ _ADVERBS = (
 )
 # "X, who ..., said", "X, speaking in Kyiv, said", "The group, a Russian team of investigators,"
 _APPOSITIVE = (
-    r"\s*,\s*(?:(?:who|which|speaking|writing|talking|addressing|appearing)\b|(?:an?|the)\s)"
-    r"[^,\"]{0,80},"
+    r"\s*,\s*(?:(?:who|which|speaking|writing|talking|addressing|appearing)\b|(?:an?|the)\s"
+    # "Kioumars Heydari, commander of the Ground Force of the Army of Iran, announced"
+    r"|(?:commander|head|chief|director|spokes(?:man|woman|person)|deputy|leader|chairman"
+    r"|governor|mayor)\s+of\s)"
+    r"[^,\"]{0,120},"
 )
 # "A US official who spoke on condition of anonymity said": a relative clause without commas;
 # "CSIS analysis of commercial imagery found": the speaker's own work
@@ -471,8 +474,11 @@ class Sentence:
         if (close := _CLOSE_TO.search(stripped)) is not None:  # "Sources close to the army"
             raw = close.group("sp")
             return close.start("sp"), Speaker(f"{raw} (anonymous)", raw, "anonymous", None)
+        appos = _APPOSITION.search(before)  # "X, speaking in Kyiv on Jan. 28, said"
         # "imagery analysed by researchers at X shows", "a report by X found": X is the source
-        if (work := _WORK_BY.search(stripped)) is not None:
+        # (not a description's: "Hajun, a project that relies on reports from residents, said")
+        work = _WORK_BY.search(stripped)
+        if work is not None and (appos is None or work.start() < appos.start()):
             start, end = work.span("who")
             known = [(s, sp) for s, e, sp in self.mentions if start <= s and e <= end]
             if known:
@@ -480,7 +486,6 @@ class Sentence:
             who = work.group("who")  # "researchers at the Middlebury Institute" as written
             return start, _unknown(who, who[0].upper() + who[1:] if who[0].islower() else None)
         # "X, speaking in Kyiv on Jan. 28, said": the speaker is before the apposition
-        appos = _APPOSITION.search(before)
         for s, e, sp in reversed(self.mentions):
             if appos is not None and e > appos.start():
                 continue
@@ -530,7 +535,9 @@ class Sentence:
             return media.start("name"), _unknown(media.group("name"))
         if (press := _PRESS_SERVICE.search(stripped)) is not None:
             return press.start(), _unknown(press.group("org"))
-        m = _GENERIC.search(stripped)
+        # "Belarusian Hajun, a project that relies on reports from railway workers, said":
+        # the speaker is the one described, not a noun of the description
+        m = _GENERIC.search(core)
         if m is None:
             return None
         raw = m.group("sp")

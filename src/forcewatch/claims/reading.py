@@ -608,6 +608,12 @@ def read_content(
         or (attributed and previous_force is not None and any(_seen(text, t) for t in positive))
         # the forces of the sentence before, going on: "They have now moved closer"
         or (they_are is not None and _THEY_LEAD.match(text) is not None)
+        # "Russia continues its build-up near Ukraine": a build-up or a pullback at the border
+        or (
+            attributed
+            and bool(lx.BORDER.search(text))
+            and any(t.kind in (ClaimKind.BUILD_UP, ClaimKind.WITHDRAWAL) for t in positive)
+        )
     )
     quantity = find_quantity(text)
     places = find_places(text)
