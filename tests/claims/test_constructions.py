@@ -2252,3 +2252,16 @@ def test_a_build_up_at_the_border_needs_no_military_noun_in_a_speakers_words() -
     assert (
         _claims("The minister said the economic build-up near the border was good for trade.") == []
     )
+
+
+def test_no_forces_there_denies_their_presence() -> None:
+    claim = _only('"There are no Russian troops in Mali," Defence Minister Ivan Petrov said.')
+    assert (claim.kind, claim.force) == (ClaimKind.DENIAL, Force.RUSSIA)  # was nothing
+    assert "Mali" in claim.places
+
+
+def test_a_peoples_adjective_the_list_does_not_hold_sits_between_number_and_unit() -> None:
+    claim = _only(
+        "Local officials said more than 20 Ethiopian armoured vehicles were massing on the border."
+    )
+    assert (claim.quantity, claim.unit) == (20, "vehicles")  # was no number: "Ethiopian"

@@ -507,6 +507,8 @@ UNIT_MODIFIERS = re.compile(
     r"|ground|land|naval|air|elite|reserve|frontline|front-line|attack|fighter|transport"
     r"|large|small|landing|amphibious|assault|support|main|battle|heavy|light|mechani[sz]ed|navy"
     r"|towed|self-propelled"
+    # a people's adjective the list does not hold: "20 Ethiopian armoured vehicles"
+    r"|(?-i:[A-Z][a-z]{2,}(?:ian|ean|ese|ish|an|i))"
     r"|(?-i:PLA|IDF|[A-Z]{2,4}(?=\s+(?:aircraft|jets|ships|vessels|troops|soldiers|tanks)))"
     r"|of\s+(?:its|their|the)|of"
     r"|(?-i:[A-Z][A-Za-z]*-\d+\w*(?:[A-Z]\w*)?))\s+){0,4}",

@@ -447,6 +447,13 @@ def _hedged(text: str, t: Trigger) -> bool:
     return bool(scare) or _HEDGED.search(text[max(0, t.start - 40) : t.start]) is not None
 
 
+# forces said not to be there: "there are no Russian troops in Mali", "there is not a single
+# Belarusian soldier near the border"
+_NO_PRESENCE = re.compile(
+    r"\bthere\s+(?:are|is|were|was)\s+(?:no|not\s+(?:a\s+single|any|one))\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:troops|forces|soldiers?|servicem[ae]n|military|units?|personnel|tanks|army)\b",
+    re.IGNORECASE,
+)
 _WRECKED = re.compile(
     r"\b(?:burn(?:ed|t)[- ]out|wreck(?:age|ed)|charred|destroyed|remains\s+of)\b", re.I
 )
@@ -686,6 +693,8 @@ def read_content(
         kind = chosen.kind
     elif (negated := _best([t for t in triggers if t.negated])) is not None:
         kind, denied, chosen = ClaimKind.DENIAL, negated.kind, None
+    elif military and _NO_PRESENCE.search(text):
+        kind, denied = ClaimKind.DENIAL, ClaimKind.COUNT  # "There are no Russian troops in Mali"
     elif quantity is not None and not lx.ON_ALERT.search(text):
         kind = ClaimKind.COUNT  # (troops "on heightened alert" are counted where they are not)
     elif speaker_role in ("imagery", "analyst") and military and places:
