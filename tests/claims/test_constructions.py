@@ -2265,3 +2265,19 @@ def test_a_peoples_adjective_the_list_does_not_hold_sits_between_number_and_unit
         "Local officials said more than 20 Ethiopian armoured vehicles were massing on the border."
     )
     assert (claim.quantity, claim.unit) == (20, "vehicles")  # was no number: "Ethiopian"
+
+
+def test_a_wargames_moves_are_no_claims() -> None:
+    text = (
+        "Our tabletop exercise pitted a Red team against a Blue team over the Suwalki gap. "
+        "Red opened by massing 45,000 troops and 300 tanks near the border under the cover of a "
+        "snap exercise. Blue deployed a brigade combat team to the area around the gap. At this "
+        "point the control team ended the military phase of the game."
+    )
+    assert _claims(text) == []  # was five claims about forces that do not exist
+    # an analysis that speaks of players and a scenario is still read
+    real = _claims(
+        "Russia has massed 100,000 troops near the border, US officials said. Analysts said the "
+        "most likely scenario was a limited incursion, and regional players were alarmed."
+    )
+    assert [c.kind for c in real] == [ClaimKind.BUILD_UP]

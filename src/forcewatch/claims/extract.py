@@ -232,6 +232,20 @@ _TOLD_YEAR = re.compile(
 HISTORY_YEARS = 10  # a text told in years this far before publication is history
 
 
+# A wargame or simulation told as such: its sides move troops that do not exist
+_WARGAME = re.compile(
+    r"\b(?:war\s?-?games?|table-?top\s+(?:exercise|game)s?|(?:red|blue)\s+(?:team|cell|player)s?"
+    r"|game\s+(?:board|turn|master)|control\s+team|players|scenario|simulation)\b",
+    re.IGNORECASE,
+)
+# ... named as one (words like "players" and "scenario" alone are any analysis's)
+_WARGAME_NAMED = {
+    "wargame", "wargames", "war game", "war games", "war-game", "war-games", "tabletop exercise",
+    "table-top exercise", "tabletop game", "red team", "blue team", "red cell", "blue cell",
+    "control team", "game turn", "game master",
+}  # fmt: skip
+
+
 def _told_years(text: str) -> list[int]:
     return [int(m["year"]) for m in _TOLD_YEAR.finditer(text)]
 
@@ -786,6 +800,9 @@ def extract_claims(
     # a history piece: every year the body tells (its first lines, a dateline, aside) is long past
     body_years = _told_years("\n".join(text.strip().splitlines()[3:]))
     history = len(body_years) >= 3 and _is_history(body_years, published_on)
+    game = {" ".join(m.group(0).lower().split()) for m in _WARGAME.finditer(text)}
+    if len(game) >= 3 and game & _WARGAME_NAMED:
+        return []  # a wargame's moves ("Red opened by massing 45,000 troops"), not events
     intro: list[str] = []  # the paragraphs before the first turn
     seen_turn = False
     for paragraph in clean_paragraphs(text):
