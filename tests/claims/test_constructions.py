@@ -2281,3 +2281,11 @@ def test_a_wargames_moves_are_no_claims() -> None:
         "most likely scenario was a limited incursion, and regional players were alarmed."
     )
     assert [c.kind for c in real] == [ClaimKind.BUILD_UP]
+
+
+def test_a_headlines_known_speaker_before_a_colon_speaks_the_rest() -> None:
+    claim = _only("13:50 GMT – US official: Russia has added up to 7,000 troops")
+    assert claim.speaker == "US officials (anonymous)"  # was the outlet's (a label in lower case)
+    assert claim.quote == "Russia has added up to 7,000 troops."
+    # a heading that is no speaker stays the outlet's
+    assert _only("Key points: Russia has added up to 7,000 troops.").speaker == "Example Wire"

@@ -182,8 +182,9 @@ _ASKS = re.compile(
 _ANSWER = Speaker("answer", "", "answer", None)  # "A:": the interviewee, whom the intro names
 # "[00:12:31] MAYA OKAFOR: ...", "(14:02) Q: ...": a recording's time before the turn
 _TIMESTAMP = re.compile(
-    r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s+(?:[\u25b8\u25ba\u2022\u00b7|>]\s+)?(?=\S)"
-)  # "09:15 ▸ BŁASZCZAK: ..."
+    r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?(?:\s+(?-i:GMT|UTC|CET|EET|MSK|[A-Z]{2}T))?\s+"
+    r"(?:[\u25b8\u25ba\u2022\u00b7|>\u2013\u2014-]\s+)?(?=\S)"
+)  # "09:15 ▸ BŁASZCZAK: ...", "13:50 GMT – US official: ..."
 # "Katarzyna Wilk, a senior fellow at ...": the person an interview's intro presents
 _PRESENTED = re.compile(
     r"(?:^|(?<=[.!?]\s))(?P<name>[A-Z][\w'.\u2019-]+(?:\s+[A-Z][\w'.\u2019-]+){1,2}),\s+"
@@ -340,7 +341,9 @@ def _turn(
     A name in mixed case that the speaker table does not hold is a turn only in a
     ``transcript`` (several paragraphs open with a label), not a heading ("Donetsk Region:")."""
     m = _TURN.match(_TIMESTAMP.sub("", paragraph, count=1))
-    if m is None or _NOT_A_TURN.match(m.group("label")):
+    if m is None:
+        return _speaker_label(paragraph)
+    if _NOT_A_TURN.match(m.group("label")):
         return None, paragraph
     if not m.group("mixed") and m.group("label") != m.group("label").upper():
         return None, paragraph
@@ -363,6 +366,26 @@ def _turn(
             if sp.role == "person" and title.group("t").lower() in sp.canonical.lower():
                 return Speaker(sp.canonical, raw, sp.role, sp.side, sp.military_voice, True), rest
     return Speaker(canonical_speaker(raw), raw, "person", None), rest
+
+
+def _speaker_label(paragraph: str) -> tuple[Speaker | None, str]:
+    """A headline's "US official: Russia has added up to 7,000 troops": a known speaker
+    described in lower-case words before a colon speaks the rest."""
+    m = _SPEAKER_LABEL.match(_TIMESTAMP.sub("", paragraph, count=1))
+    if m is None:
+        return None, paragraph
+    label = m.group("label")
+    found = [x for x in speaker_mentions(label) if x.end - x.start >= len(label) - 2]
+    if not found:
+        return None, paragraph
+    e = found[0].entry
+    rest = _TIMESTAMP.sub("", paragraph, count=1)[m.end() :]
+    return Speaker(e.canonical, label, e.role, e.side, e.military_voice), rest
+
+
+_SPEAKER_LABEL = re.compile(
+    r"^(?P<label>[A-Z][\w.'\u2019-]*(?:\s+[\w.'\u2019-]+){1,4})\s*:\s+(?=\S)"
+)
 
 
 # "YELNYA: The large deployment ...", "SOLOTI (near Valuyki): ...", "* Crimea: Planet imagery
