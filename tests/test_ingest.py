@@ -173,3 +173,32 @@ def test_configured_imagery_paths_are_relative_to_the_project_not_the_shell(
     monkeypatch.chdir(elsewhere)  # was: "imagery: no such file or folder"
     summary = ingest(load_project(project.root), [])
     assert summary.new > 0 and not summary.errors
+
+
+def test_a_site_added_after_its_imagery_was_ingested_gets_that_imagery(tmp_path: Path) -> None:
+    from forcewatch.pipeline import analyze, import_sites
+    from forcewatch.sites import Site, circle_polygon
+
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    store = open_store(project.store_url)
+    try:
+        klintsy = next(s for s in repo.list_sites(store) if s.site.name == "Klintsy")
+        centre = klintsy.site.geometry.centroid
+        frame = repo.scenes_frame(store)
+        covering = set(frame.loc[frame.site_id == klintsy.id, "scene_id"])
+    finally:
+        store.dispose()
+    # a second site inside the same scenes, added after the ingest ("sites add" after "ingest")
+    late = Site("Late", circle_polygon(centre.x, centre.y, 0.2))
+    import_sites(project, extra_sites=[late])
+    assert ingest(project, [imagery]).new == 0  # nothing new to read; the links were made
+    store = open_store(project.store_url)
+    try:
+        late_id = next(s.id for s in repo.list_sites(store) if s.site.name == "Late")
+        frame = repo.scenes_frame(store)
+        assert set(frame.loc[frame.site_id == late_id, "scene_id"]) == covering  # was none
+    finally:
+        store.dispose()
+    done = analyze(project, site_names=["Late"])
+    assert done.units_measured >= 1 and not done.failures

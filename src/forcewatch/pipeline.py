@@ -153,11 +153,11 @@ def ingest(
                 summary.errors.append(said if str(path) in said else f"{path}: {said}")
                 progress(i + 1, len(files))
                 continue
-            overlaps = {}
-            for s in sites:
-                inter = scene.footprint.intersection(s.site.geometry)
-                if not inter.is_empty:
-                    overlaps[s.id] = round(inter.area / s.site.geometry.area, 4)
+            overlaps = {
+                s.id: frac
+                for s in sites
+                for frac in repo.site_overlaps([scene.footprint], s.site.geometry).values()
+            }
             with store.begin() as conn:
                 status = repo.scene_status(conn, scene)
                 if status in {"new", "changed"}:

@@ -87,8 +87,11 @@ class StoredSite:
 
 
 def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
-    """Insert new sites, update changed ones (by name). Returns (added, updated)."""
+    """Insert new sites, update changed ones (by name), and link the stored scenes to the sites
+    whose geometry is new (a site added after its imagery was ingested gets that imagery).
+    Returns (added, updated)."""
     added = updated = 0
+    redrawn: list[str] = []
     existing = {r.name: r for r in conn.execute(select(t.sites))}
     for s in sites:
         values = dict(
@@ -104,6 +107,7 @@ def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
         if row is None:
             conn.execute(insert(t.sites).values(name=s.name, **values))
             added += 1
+            redrawn.append(s.name)
         elif (row.geometry_wkt, row.distance_km, row.band, row.kind) != (
             values["geometry_wkt"],
             s.distance_km,
@@ -112,7 +116,43 @@ def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
         ):
             conn.execute(update(t.sites).where(t.sites.c.id == row.id).values(**values))
             updated += 1
+            if row.geometry_wkt != values["geometry_wkt"]:
+                redrawn.append(s.name)
+    if redrawn:
+        link_scenes(conn, redrawn)
     return added, updated
+
+
+def site_overlaps(footprints: Sequence[Any], geometry: Any) -> dict[int, float]:
+    """Index into ``footprints`` -> the fraction of ``geometry`` each one covers (non-zero)."""
+    if not len(footprints):
+        return {}
+    hits = shapely.intersects(footprints, geometry)
+    out = {}
+    for i in hits.nonzero()[0]:
+        inter = shapely.intersection(footprints[i], geometry)
+        if not inter.is_empty and inter.area > 0:
+            out[int(i)] = round(inter.area / geometry.area, 4)
+    return out
+
+
+def link_scenes(conn: Connection, site_names: Sequence[str]) -> int:
+    """Recompute which stored scenes cover the named sites (after a site is added or redrawn).
+    Returns the number of (scene, site) links written."""
+    rows = conn.execute(select(t.scenes.c.id, t.scenes.c.footprint_wkt)).all()
+    ids = [r.id for r in rows]
+    footprints = shapely.from_wkt([r.footprint_wkt for r in rows]) if rows else []
+    links = 0
+    for site in conn.execute(select(t.sites).where(t.sites.c.name.in_(list(site_names)))):
+        conn.execute(delete(t.scene_sites).where(t.scene_sites.c.site_id == site.id))
+        for i, frac in site_overlaps(footprints, shapely.from_wkt(site.geometry_wkt)).items():
+            conn.execute(
+                insert(t.scene_sites).values(
+                    scene_id=ids[i], site_id=site.id, overlap_fraction=frac
+                )
+            )
+            links += 1
+    return links
 
 
 def _site_from_row(row: Any) -> StoredSite:
