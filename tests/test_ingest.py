@@ -202,3 +202,20 @@ def test_a_site_added_after_its_imagery_was_ingested_gets_that_imagery(tmp_path:
         store.dispose()
     done = analyze(project, site_names=["Late"])
     assert done.units_measured >= 1 and not done.failures
+
+
+def test_a_raster_with_a_crs_but_no_geotransform_is_refused(tmp_path: Path, recwarn) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    path = tmp_path / "raw" / "measurement.tif"
+    path.parent.mkdir()
+    with rasterio.open(
+        path, "w", driver="GTiff", width=16, height=16, count=1, dtype="float32", crs="EPSG:4326"
+    ) as ds:  # a CRS, and the identity transform (pixel indices as coordinates)
+        ds.write(np.ones((1, 16, 16), np.float32))
+        ds.update_tags(ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5")
+    recwarn.clear()  # (writing it warned)
+    summary = ingest(project, [path.parent])
+    # was stored with a footprint of 0..16 "degrees" that covered every site, and broke analyze
+    assert summary.new == 0 and len(summary.errors) == 1
+    assert "no geotransform" in summary.errors[0]
+    assert not [w for w in recwarn if "geotransform" in str(w.message)]  # said once, not twice

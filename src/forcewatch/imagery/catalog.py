@@ -246,12 +246,23 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
         return read_safe_scene(path)
     meta: dict[str, Any] = {}
     try:
-        with rasterio.open(path) as ds:
+        with warnings.catch_warnings():
+            # no geotransform: refused below in one line, not in rasterio's warning
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            opened = rasterio.open(path)
+        with opened as ds:
             tags = {k.lower(): v for k, v in ds.tags().items()}
             if ds.crs is None:
                 raise ImageryError(
                     f"{path}: no CRS; only georeferenced rasters can be ingested "
                     "(assign one with gdal_edit.py -a_srs)"
+                )
+            if ds.transform.is_identity:
+                # a CRS but no place in it (a raw product's measurement TIFF, georeferenced by
+                # its annotation): its pixel indices would be read as coordinates
+                raise ImageryError(
+                    f"{path}: a CRS but no geotransform (pixels are not placed on the ground); "
+                    "georeference it first (gdalwarp with its GCPs, or ingest the whole .SAFE)"
                 )
             bounds, crs = ds.bounds, ds.crs
             width, height, res = ds.width, ds.height, abs(ds.transform.a)
@@ -316,6 +327,12 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
     )
     polarisations = tuple(str(p).upper() for p in pols) if sensor == "s1" else ()
     footprint = shape(transform_geom(crs, "EPSG:4326", mapping(box(*bounds))))
+    west, south, east, north = footprint.bounds
+    if not (-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0):
+        raise ImageryError(
+            f"{path}: its footprint ({west:.6g}, {south:.6g}, {east:.6g}, {north:.6g}) is not on "
+            f"the Earth in {crs.to_string()}; the CRS or the geotransform is wrong"
+        )
     res_m = float(res) if crs.is_projected else float(res) * 111_320.0
     sha = sha256_file(path)
     scene_id = _scene_id(sensor, acquired, rel_orbit, path)
