@@ -379,3 +379,22 @@ def test_auto_gsd_keeps_the_geotiffs_own_gsd(tmp_path: Path, square_model: Path)
         MODEL_GSD_M,
         None,
     )
+
+
+def test_an_image_far_coarser_than_the_model_is_refused(tmp_path: Path, square_model: Path) -> None:
+    rgb = squares_image(120, 100, [(20, 20)])
+    coarse = _geotiff(tmp_path / "s2.tif", rgb.transpose(2, 0, 1), gsd_m=10.0)
+    # was thousands of "vehicles" on a Sentinel scene, read 40x enlarged
+    with pytest.raises(InputError, match="too coarse"):
+        detect_image(coarse, square_model, tile_px=64, overlap_px=16)
+    fine_enough = _geotiff(tmp_path / "ok.tif", rgb.transpose(2, 0, 1), gsd_m=MODEL_GSD_M * 8)
+    detect_image(fine_enough, square_model, tile_px=64, overlap_px=16)  # at the limit: read
+
+
+def test_two_float_bands_are_a_radar_product_not_an_image(
+    tmp_path: Path, square_model: Path
+) -> None:
+    vv_vh = np.random.default_rng(0).gamma(4.4, 0.025, (2, 80, 80)).astype(np.float32)
+    path = _geotiff(tmp_path / "s1.tif", vv_vh, gsd_m=0.25, dtype="float32")
+    with pytest.raises(ImageryError, match="radar"):
+        detect_image(path, square_model, tile_px=64, overlap_px=16)

@@ -35,6 +35,9 @@ MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "forcewatch-vehicles-v1.onnx"
 DEFAULT_OVERLAP_PX = 64
 DEFAULT_BATCH = 8
+#: An image coarser than this many times the model's GSD is refused: upsampling cannot make
+#: vehicles of a pixel or two detectable (10 m Sentinel pixels gave thousands of "vehicles").
+MAX_UPSCALE = 8.0
 #: ``gsd_m="auto"``: candidate image GSDs as multiples of the model's (steps of 1.25, from
 #: 1/7.5 to 2.4 times), the central window the estimate looks at (image pixels per side), the
 #: detections kept for it (score >= ESTIMATE_SCORE_MIN) and how many of the best count.
@@ -464,6 +467,13 @@ def detect_image(
         if image_gsd is None:
             source = "model"
         scale = float(image_gsd) / info.gsd_m if image_gsd and info.gsd_m else 1.0
+        if scale > MAX_UPSCALE and source != "estimated":
+            raise InputError(
+                f"{path}: {float(image_gsd):.3g} m per pixel is too coarse for {info.name} "
+                f"(trained at {info.gsd_m:.3g} m; at most {MAX_UPSCALE * info.gsd_m:.3g} m): a car "
+                "would be 2 pixels or less; use sharper imagery, or give --gsd-m if the image "
+                "states a wrong one (Sentinel scenes: ingest + analyze)"
+            )
         plan = plan_tiles(src.width_px, src.height_px, scale, tile, overlap_px, info.stride_px)
         boxes, scores, classes = _run_tiles(
             det, src, plan, tile, batch, score, scale, prefetch, tta, workers

@@ -181,6 +181,12 @@ class RasterioSource:
         ds = self._ds
         if bands is not None:
             return [int(i) for i in _pick(np.arange(1, ds.count + 1)[:, None, None], bands).ravel()]
+        if ds.count == 2 and ds.dtypes[0].startswith("float"):
+            # grey and alpha are integers; two float bands are a radar product's VV and VH
+            raise ImageryError(
+                f"{self.path}: two bands of floating-point values (a radar product?); detection "
+                "needs an optical image (RGB or grey); measure radar scenes with ingest + analyze"
+            )
         if ds.count < 3:
             return [1]
         interp = list(ds.colorinterp)
