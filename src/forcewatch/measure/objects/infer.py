@@ -467,7 +467,7 @@ def detect_image(
         if image_gsd is None:
             source = "model"
         scale = float(image_gsd) / info.gsd_m if image_gsd and info.gsd_m else 1.0
-        if scale > MAX_UPSCALE and source != "estimated":
+        if scale > MAX_UPSCALE and source != "estimated" and info.gsd_m is not None:
             raise InputError(
                 f"{path}: {float(image_gsd):.3g} m per pixel is too coarse for {info.name} "
                 f"(trained at {info.gsd_m:.3g} m; at most {MAX_UPSCALE * info.gsd_m:.3g} m): a car "
