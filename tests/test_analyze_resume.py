@@ -97,3 +97,33 @@ def test_a_parameter_change_replaces_the_stored_measurements(tmp_path: Path) -> 
     changed = after["value"].to_numpy() != before["value"].to_numpy()
     assert changed.any()  # the ENL enters the change statistics
     assert analyze(project).units_measured == 0  # and a third run has nothing to do
+
+
+def test_a_scene_unreadable_at_analysis_is_reported_blind_and_redone_when_back(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from forcewatch.cli import app
+
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    victim = sorted((imagery).rglob("*.tif"))[2]
+    kept = victim.read_bytes()
+    victim.write_bytes(kept[: len(kept) // 3])  # broken after ingest
+    runner = CliRunner()
+    args = ["analyze", "-p", str(project.root), "--site", "Klintsy"]
+    result = runner.invoke(app, args)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, result.output  # was 0, and the date silently left the series
+    assert "could not be read" in said and "--redo" in said
+    rows = _measurements(project)
+    blind = rows[(rows.metric == "valid_frac") & (rows.value == 0.0)]
+    assert len(blind) == 1  # the date is blind, not absent
+    victim.write_bytes(kept)  # restored byte for byte: ingest calls it unchanged
+    assert runner.invoke(app, args).exit_code == 0  # nothing to do: the unit is stored
+    redone = runner.invoke(app, [*args, "--redo"])
+    assert redone.exit_code == 0, redone.output
+    rows = _measurements(project)
+    assert not ((rows.metric == "valid_frac") & (rows.value == 0.0)).any()
+    assert "measured" in redone.output

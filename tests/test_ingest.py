@@ -219,3 +219,34 @@ def test_a_raster_with_a_crs_but_no_geotransform_is_refused(tmp_path: Path, recw
     assert summary.new == 0 and len(summary.errors) == 1
     assert "no geotransform" in summary.errors[0]
     assert not [w for w in recwarn if "geotransform" in str(w.message)]  # said once, not twice
+
+
+def test_ingest_command_exits_non_zero_when_a_file_was_skipped(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forcewatch.cli import app
+
+    project, imagery = tiny_project(tmp_path / "p")
+    bad = imagery / "zz_broken.tif"
+    bad.write_bytes(b"not a tiff at all")
+    result = CliRunner().invoke(app, ["ingest", str(imagery), "-p", str(project.root)])
+    assert result.exit_code == 3, result.output  # was 0 when some files were good
+    said = " ".join(result.output.split())
+    assert "1 of 19 file(s) skipped" in said and "1 unreadable" in said
+    assert _scene_rows(project) == len(list(imagery.rglob("*.tif"))) - 1  # the others stored
+
+
+def test_ingest_command_says_where_a_scene_no_site_covers_lies(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forcewatch.cli import app
+
+    project, _ = tiny_project(tmp_path / "p")
+    far = tmp_path / "far"
+    _small_raster(
+        far / "x.tif", ACQUISITION_TIME="2022-01-01T00:00:00Z", SENSOR="s1", RELATIVE_ORBIT="5"
+    )
+    result = CliRunner().invoke(app, ["ingest", str(far), "-p", str(project.root)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "km from Klintsy" in said and "wrong CRS" in said

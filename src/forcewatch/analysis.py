@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -194,20 +194,23 @@ class UnitResult:
 
     rows: list[dict[str, Any]]
     detections: list[dict[str, Any]]
+    # scenes that could not be read ("PATH: why"): their dates are missing from the series
+    skipped: list[str] = field(default_factory=list)
 
 
 def measure(unit: Unit) -> UnitResult:
     """Measure a unit with the engine of its sensor (the task the engine runs)."""
+    skipped: list[str] = []
     if unit.geometry_key == "s2":
-        return UnitResult(measure_optical_unit(unit), [])
+        return UnitResult(measure_optical_unit(unit, skipped), [], skipped)
     if unit.geometry_key == "hr":
         from forcewatch.analysis_objects import measure_objects_unit
 
         return measure_objects_unit(unit, unit.params.detector_model, unit.params.detector_tta)
-    return UnitResult(measure_unit(unit), [])
+    return UnitResult(measure_unit(unit, skipped), [], skipped)
 
 
-def measure_optical_unit(unit: Unit) -> list[dict[str, Any]]:
+def measure_optical_unit(unit: Unit, skipped: list[str] | None = None) -> list[dict[str, Any]]:
     """Sentinel-2 unit: per scene the valid and cloud fractions over the site, and IR-MAD
     change against the previous scene with enough clear sky over the site.
 
@@ -225,7 +228,10 @@ def measure_optical_unit(unit: Unit) -> list[dict[str, Any]]:
     for ref in unit.scenes:
         try:
             scene = read_l2a(ref.href, grid=grid)
-        except ImageryError:
+        except ImageryError as exc:  # moved or broken since ingest: that date is blind
+            if skipped is not None:
+                skipped.append(exc.message)
+            rows.append(measurement(ref, "valid_frac", 0.0))
             continue
 
         def add(metric: str, value: float, ref: SceneRef = ref) -> None:
@@ -258,11 +264,12 @@ def _frac(mask: np.ndarray, region: np.ndarray, valid: np.ndarray) -> float:
     return float((mask & region & valid).sum()) / denom if denom else float("nan")
 
 
-def measure_unit(unit: Unit) -> list[dict[str, Any]]:
+def measure_unit(unit: Unit, skipped: list[str] | None = None) -> list[dict[str, Any]]:
     """Measure one unit: read the stack on the site grid, run CFAR and omnibus, return rows.
 
     Rows are dicts with scene_id, acquired_utc, metric, value (see docs/contracts.md).
-    Scenes that cannot be read are skipped (their rows are absent, the series is blind there).
+    Scenes that cannot be read are skipped: a ``valid_frac`` of 0 marks their dates blind, and
+    ``skipped`` (when given) collects why.
     """
     # Imported here: the kernels pull in numba, which only measuring needs.
     from forcewatch.measure.cfar import cfar_detect
@@ -281,6 +288,9 @@ def measure_unit(unit: Unit) -> list[dict[str, Any]]:
             data = read_on_grid(ref.href, grid, ref.units if ref.units != "auto" else p.units)
         except ImageryError as exc:  # a file moved or broken since ingest: that date is missing
             log.warning("skipping %s for %s: %s", ref.href, unit.site.name, exc)
+            if skipped is not None:
+                skipped.append(exc.message)
+            rows.append(measurement(ref, "valid_frac", 0.0))  # blind that date, not absent
             continue
         if not np.isfinite(data[:2]).any():
             # nothing valid on the site's grid (nodata there, or dB values read as linear power,

@@ -20,7 +20,7 @@ from rasterio.windows import Window, from_bounds
 from shapely.geometry import Point, Polygon
 
 from forcewatch.analysis import SceneRef, Unit, UnitResult, measurement
-from forcewatch.errors import ImageryError, ModelError
+from forcewatch.errors import ImageryError, InputError, ModelError
 from forcewatch.imagery.load import grid_for_site
 from forcewatch.sites import ring_polygon, to_crs
 
@@ -69,16 +69,18 @@ def measure_objects_unit(unit: Unit, model: str | None = None, tta: bool = False
     ring = ring_polygon(unit.site, unit.params.ring_km)
     rows: list[dict[str, Any]] = []
     detections: list[dict[str, Any]] = []
+    skipped: list[str] = []
     for ref in unit.scenes:
         try:
             with tempfile.TemporaryDirectory(prefix="fw-det-") as tmp:
                 path = _window_copy(ref.href, footprint.bounds, Path(tmp))
                 result = detect_image(path, model=detector, tta=tta)
-        except (ImageryError, ModelError):
+        except (InputError, ModelError) as exc:  # unreadable, or too coarse to detect in
+            skipped.append(exc.message)
             continue
         rows += _count_rows(ref, result, unit, ring)
         detections += _detection_rows(ref, result, unit)
-    return UnitResult(rows, detections)
+    return UnitResult(rows, detections, skipped)
 
 
 def _centres(result: Any) -> list[Point | None]:

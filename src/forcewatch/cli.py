@@ -315,14 +315,30 @@ def ingest(
         )
         for e in summary.errors:
             console.print(f"[red]skipped:[/] {escape(e)}")
-        for p in summary.no_overlap:
-            console.print(f"[yellow]no site overlaps:[/] {p}")
+        if summary.no_overlap and not summary.sites:
+            console.print(
+                f"[yellow]no sites yet:[/] {len(summary.no_overlap)} scene(s) stored that no site "
+                "covers; run `forcewatch sites import` (stored scenes are linked to sites as "
+                "they are added)"
+            )
+        elif summary.no_overlap:
+            for p in summary.no_overlap:
+                console.print(
+                    f"[yellow]no site overlaps:[/] {escape(p)} ({summary.no_overlap_where[p]}): "
+                    "a wrong CRS, or a scene outside the watched area? (kept: a site added "
+                    "there later gets it)"
+                )
         for p in summary.missing:
             console.print(
                 f"[yellow]missing:[/] {p} was ingested before and is gone; restore it, or its "
                 "date will be missing from the series"
             )
-    if summary.errors and summary.total == len(summary.errors):
+    if summary.errors:
+        if summary.total > len(summary.errors):
+            console.print(
+                f"{len(summary.errors)} of {summary.total} file(s) skipped (above); the others "
+                "are stored: fix or remove those and run ingest again"
+            )
         raise typer.Exit(3)
 
 
@@ -371,6 +387,13 @@ def analyze(
         str | None, typer.Option(help="Dask scheduler address (or DASK_SCHEDULER_ADDRESS).")
     ] = None,
     site: Annotated[list[str] | None, typer.Option(help="Only these sites.")] = None,
+    redo: Annotated[
+        bool,
+        typer.Option(
+            help="Measure the stored series again too (of --site, else all): after image files "
+            "were restored or replaced in place."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure every (site, orbit) series not yet measured, then re-assess states."""
@@ -380,7 +403,9 @@ def analyze(
 
     proj = _project(project)
     with progress_bar("analyze") as update:
-        summary = run_analyze(proj, scheduler=scheduler, site_names=site, progress=update)
+        summary = run_analyze(
+            proj, scheduler=scheduler, site_names=site, progress=update, redo=redo
+        )
     states = assess_states(proj)
     if as_json:
         _print_json({**describe(summary), "states": states})
@@ -397,8 +422,18 @@ def analyze(
         )
     for f in summary.failures:
         console.print(f"[red]failed:[/] {f}")
+    for skipped in summary.skipped:
+        console.print(f"[red]skipped:[/] {escape(skipped)}")
+    if summary.skipped:
+        console.print(
+            f"{len(summary.skipped)} scene(s) could not be read (above): their dates count as "
+            "blind in those series; once the files are back, `forcewatch analyze --redo "
+            "--site NAME` measures them again"
+        )
     if summary.failures:
         raise typer.Exit(1)
+    if summary.skipped:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -1020,6 +1055,12 @@ def detect(
             "GSD estimated from the detections (check it: a car is ~4.5 m long); give "
             "--gsd-m METRES if you know it"
         )
+    if failures:
+        console.print(
+            f"{failures} of {failures + len(summaries)} image(s) skipped (above); the others' "
+            f"detections are in {out_file}"
+        )
+        raise typer.Exit(3)
 
 
 @app.command()

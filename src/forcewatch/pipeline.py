@@ -122,6 +122,10 @@ class IngestSummary:
     changed: int = 0
     duplicate: int = 0
     no_overlap: list[str] = field(default_factory=list)
+    # for each of those: where it lies and the nearest site ("centre 40.1N 74.2W, 7,512 km from
+    # Klintsy"), empty when the project has no sites yet
+    no_overlap_where: dict[str, str] = field(default_factory=dict)
+    sites: int = 0
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # registered here before, file gone
 
@@ -165,11 +169,33 @@ def ingest(
             setattr(summary, status, getattr(summary, status) + 1)
             if not overlaps and status != "duplicate":
                 summary.no_overlap.append(str(path))
+                summary.no_overlap_where[str(path)] = _where(scene.footprint, sites)
             progress(i + 1, len(files))
         summary.missing = _missing_files(store, roots)
+        summary.sites = len(sites)
     finally:
         store.dispose()
     return summary
+
+
+def _where(footprint: Any, sites: Sequence[repo.StoredSite]) -> str:
+    """Where a footprint lies, and how far its nearest site is: "centre 40.10N 74.20W, 7512 km
+    from Klintsy"."""
+    from pyproj import Geod
+
+    c = footprint.centroid
+    text = (
+        f"centre {abs(c.y):.2f}{'N' if c.y >= 0 else 'S'} {abs(c.x):.2f}{'E' if c.x >= 0 else 'W'}"
+    )
+    if not sites:
+        return text
+    geod = Geod(ellps="WGS84")
+    far = [
+        (geod.inv(c.x, c.y, s.site.geometry.centroid.x, s.site.geometry.centroid.y)[2], s.site.name)
+        for s in sites
+    ]
+    metres, name = min(far)
+    return f"{text}, {metres / 1000:,.0f} km from {name}"
 
 
 def _missing_files(store: Store, paths: Sequence[str | Path]) -> list[str]:
@@ -196,6 +222,8 @@ class AnalyzeSummary:
     units_measured: int = 0
     rows_written: int = 0
     failures: list[str] = field(default_factory=list)
+    # scenes a unit could not read ("Klintsy s1:ro021: PATH: why"): dates missing from a series
+    skipped: list[str] = field(default_factory=list)
     run_id: int | None = None
     # series with too few scenes for a change test yet (they wait for the next pass)
     waiting: list[str] = field(default_factory=list)
@@ -207,8 +235,10 @@ def analyze(
     scheduler: str | None = None,
     site_names: Sequence[str] | None = None,
     progress: Progress = _noop,
+    redo: bool = False,
 ) -> AnalyzeSummary:
-    """Measure every (site, geometry) unit not yet stored, one task per unit on the engine."""
+    """Measure every (site, geometry) unit not yet stored, one task per unit on the engine;
+    ``redo``: measure the stored ones again too (of ``site_names``, else all)."""
     store = store_for(project)
     summary = AnalyzeSummary()
     params = SarParams.from_config(project.config, project.root)
@@ -219,6 +249,9 @@ def analyze(
             raise InputError(
                 f"unknown site(s): {', '.join(sorted(missing))}; see `forcewatch sites list`"
             )
+        if redo:
+            with store.begin() as conn:
+                repo.forget_units(conn, [s.id for s in sites] if site_names else None)
         scenes = repo.scenes_frame(store)
         units = plan_all(sites, scenes, params)
         summary.waiting = short_series(sites, scenes)
@@ -257,6 +290,9 @@ def analyze(
                     if fresh:
                         summary.units_measured += 1
                         summary.rows_written += len(result.rows)
+                        summary.skipped += [
+                            f"{unit.site.name} {unit.geometry_key}: {why}" for why in result.skipped
+                        ]
                     else:  # another process stored this unit meanwhile
                         summary.units_done_before += 1
                 progress(summary.units_done_before + summary.units_measured, len(units))

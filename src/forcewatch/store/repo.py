@@ -306,6 +306,19 @@ def claim_unit(conn: Connection, unit_key: str) -> bool:
     return found is None
 
 
+def forget_units(conn: Connection, site_ids: Sequence[int] | None = None) -> int:
+    """Remove the stored units (and their measurements) of these sites, or of all: the next
+    analysis measures them again. Returns the number of units removed."""
+    units = select(t.analysis_units.c.unit_key)
+    if site_ids is not None:
+        units = units.where(t.analysis_units.c.site_id.in_(list(site_ids)))
+    keys = [r.unit_key for r in conn.execute(units)]
+    for key in keys:
+        conn.execute(delete(t.measurements).where(t.measurements.c.unit_key == key))
+        conn.execute(delete(t.analysis_units).where(t.analysis_units.c.unit_key == key))
+    return len(keys)
+
+
 def done_units(store: Store) -> set[str]:
     with store.connect() as conn:
         return {r.unit_key for r in conn.execute(select(t.analysis_units.c.unit_key))}

@@ -63,3 +63,18 @@ def test_detect_command_gsd_option(tmp_path: Path, square_model: Path) -> None:
     bad = runner.invoke(app, [*base, "--out", str(tmp_path / "x.geojson"), "--gsd-m", "fine"])
     # main() turns the InputError into a one-line message and its exit code
     assert isinstance(bad.exception, InputError) and "--gsd-m 'fine'" in str(bad.exception)
+
+
+def test_detect_command_writes_the_good_images_and_exits_non_zero_for_a_bad_one(
+    tmp_path: Path, square_model: Path
+) -> None:
+    img = tmp_path / "squares.png"
+    Image.fromarray(squares_image(200, 150, [(12, 12), (120, 100)])).save(img)
+    bad = tmp_path / "empty.png"
+    bad.write_bytes(b"")
+    out = tmp_path / "d.geojson"
+    args = ["detect", str(img), str(bad), "--out", str(out), "--model", str(square_model)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output  # was 0: a cron job never heard of the bad one
+    assert "1 of 2 image(s) skipped" in result.output
+    assert len(json.loads(out.read_text())["features"]) == 2  # the good one's are written
