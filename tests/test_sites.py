@@ -224,3 +224,28 @@ def test_a_distance_typed_in_the_watchlist_does_not_hide_the_measured_one() -> N
     props = site_to_feature(with_distance(typed, border))["properties"]
     assert props["distance_km"] == with_distance(typed, border).distance_km != 19
     assert props["band"] != "typed" and props["note"] == "kept"
+
+
+def test_a_self_intersecting_reference_is_refused_like_a_site(tmp_path: Path) -> None:
+    f = tmp_path / "bowtie.geojson"
+    ring = [[32.2, 52.7], [32.3, 52.8], [32.3, 52.7], [32.2, 52.8], [32.2, 52.7]]
+    f.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
+    # was repaired silently into two triangles, moving every site's distance and band
+    with pytest.raises(InputError, match="invalid .*Self-intersection"):
+        load_reference(f)
+
+
+def test_a_reference_with_lon_and_lat_swapped_is_blamed_not_the_sites() -> None:
+    from forcewatch.sites import reference_swapped
+
+    border = LineString([(35.0, 50.0), (37.0, 50.5), (39.0, 49.5)])
+    flipped = ReferenceLine("border", LineString([(y, x) for x, y in border.coords]))
+    sites = [
+        with_distance(Site(n, circle_polygon(lon, lat, 1.0)), flipped)
+        for n, lon, lat in [("Valuyki", 38.1, 50.2), ("Klintsy", 32.25, 52.74)]
+    ]
+    warning = reference_swapped(sites, flipped)
+    assert warning is not None and "reference's coordinates swapped" in warning
+    right = ReferenceLine("border", border)
+    placed = [with_distance(s, right) for s in sites]
+    assert reference_swapped(placed, right) is None  # the right way round: nothing to say

@@ -24,6 +24,7 @@ from forcewatch.sites import (
     check_swapped,
     load_reference,
     load_watchlist,
+    reference_swapped,
     with_distance,
 )
 from forcewatch.store import repo
@@ -100,12 +101,20 @@ def import_sites(
             )
         computed = [with_distance(s, ref, cfg.bands_km) for s in sites]
         summary = SitesSummary()
-        summary.warnings = [
-            w
-            for s in computed
-            for w in (check_side(s, ref, cfg.reference_side), check_swapped(s, ref, cfg.bands_km))
-            if w is not None
-        ]
+        blamed = reference_swapped(computed, ref)
+        summary.warnings = (
+            [blamed]
+            if blamed is not None
+            else [
+                w
+                for s in computed
+                for w in (
+                    check_side(s, ref, cfg.reference_side),
+                    check_swapped(s, ref, cfg.bands_km),
+                )
+                if w is not None
+            ]
+        )
         with store.begin() as conn:
             if ref is not None and ref_path:
                 repo.set_reference(conn, ref)

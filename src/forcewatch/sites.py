@@ -391,8 +391,33 @@ def load_reference(path: str | Path, name: str | None = None) -> ReferenceLine:
             "to EPSG:4326 (WGS84 degrees)"
         )
     if not geom.is_valid:
-        geom = shapely.make_valid(geom)
+        # (repairing a bow-tie silently moved every site's distance and band)
+        raise InputError(
+            f"{path}: the reference geometry is invalid ({explain_validity(geom)}); fix it, e.g. "
+            "in QGIS with 'Fix geometries' or `ogr2ogr -makevalid`"
+        )
     return ReferenceLine(name or str(props.get("name") or path.stem), geom)
+
+
+def reference_swapped(sites: Sequence[Site], reference: ReferenceLine | None) -> str | None:
+    """A warning when the reference, not the sites, has lon and lat swapped: every site is far
+    from it, and the reference read as (lat, lon) passes near them."""
+    if reference is None or not sites or any(s.distance_km is None for s in sites):
+        return None
+    if min(abs(s.distance_km or 0.0) for s in sites) <= 500.0:
+        return None
+    swapped = shapely.transform(reference.geometry, lambda xy: xy[:, ::-1])
+    x0, y0, x1, y1 = swapped.bounds
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        return None
+    near = min(abs(geodesic_distance_km(s.geometry, ReferenceLine("", swapped))) for s in sites)
+    if near > 500.0:
+        return None
+    return (
+        f"every site is over 500 km from the reference line '{reference.name}', but "
+        f"{near:,.0f} km from it with the reference's coordinates swapped: is the reference file "
+        "(lon, lat)? GeoJSON takes longitude first"
+    )
 
 
 def ring_polygon(site: Site, ring_km: float) -> BaseGeometry:
