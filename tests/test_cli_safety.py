@@ -253,15 +253,16 @@ def test_an_edited_ledger_updates_its_claims_and_a_claim_can_be_removed(
 
 
 def test_what_was_accepted_silently(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = CliRunner().invoke(
-        app,
-        ["claims", "add", "--speaker", "X", "--kind", "withdrawal", "--stated-on", "2022-02-15",
-         "--site", "Klinsty", "--quote", "q", "--project", str(project)],
-    )  # fmt: skip
-    # a typo'd site was accepted without a word, and the claim tested on no site
-    assert result.exit_code == 0 and "'Klinsty' is not on the watchlist" in " ".join(
-        result.output.split()
+    add = ["claims", "add", "--speaker", "X", "--kind", "withdrawal", "--quote", "q"]
+    # a typo'd site was accepted (first without a word, then with a warning) and the claim
+    # tested on no site; the dashboard's API refused it
+    _refused(project, [*add, "--stated-on", "2022-02-15", "--site", "Klinsty"], "'Klintsy'?")
+    _refused(project, [*add, "--stated-on", "2031-01-01"], "in the future")
+    cased = CliRunner().invoke(
+        app, [*add, "--stated-on", "2022-02-15", "--site", "klintsy", "--project", str(project)]
     )
+    # a site named in another case is tested there: no warning that it would not be
+    assert cased.exit_code == 0 and "watchlist" not in cased.output, cased.output
     from forcewatch.config import load_project
     from forcewatch.pipeline import analyze, ingest
 
@@ -297,3 +298,22 @@ def test_messages_that_misled(tmp_path: Path) -> None:
     claims = extract_claims(read_article(article).text, date(2022, 2, 16), "X")
     # was none: the paragraph did not end with a full stop; and the BOM went into the quote
     assert len(claims) == 1 and claims[0].quote.startswith("Russia's defence ministry")
+
+
+def test_an_article_extracted_again_replaces_its_claims(project: Path, tmp_path: Path) -> None:
+    article = tmp_path / "wire.txt"
+    article.write_text(
+        "Russia has moved 30,000 troops to Belarus, US officials said on Tuesday.\n\n"
+        "The Russian defence ministry said units were returning to their bases.\n"
+    )
+    extract = ["claims", "extract", str(article), "--save", "--project", str(project)]
+    first = CliRunner().invoke(app, [*extract, "--published", "2022-02-16"])
+    assert first.exit_code == 0, first.output
+    before = CliRunner().invoke(app, ["claims", "list", "--json", "--project", str(project)])
+    n = before.output.count('"id"')
+    again = CliRunner().invoke(app, [*extract, "--published", "2022-02-17"])  # a corrected date
+    assert again.exit_code == 0 and "replaced" in again.output, again.output
+    after = CliRunner().invoke(app, ["claims", "list", "--json", "--project", str(project)])
+    assert after.output.count('"id"') == n  # was 2 more: the same quotes a day later
+    assert '"2022-02-17"' in after.output
+    _refused(project, [*extract[:-2], "--published", "2031-05-05"], "in the future")

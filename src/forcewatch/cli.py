@@ -494,28 +494,47 @@ def series(
 # --- claims and verdicts -----------------------------------------------------------------------
 
 
-def _warn_unknown_sites(proj: Any, claims: list[Any]) -> None:
-    """A claim naming a site the watchlist does not hold ("Klinsty") cannot be tested there."""
+def _check_claims(proj: Any, claims: list[Any], strict: bool) -> None:
+    """A claim dated in the future is refused; one naming a site the watchlist does not hold
+    ("Klinsty") cannot be tested there: refused when ``strict`` (a claim typed by hand, as the
+    dashboard's API does), else a warning (a shared ledger may name sites to come)."""
+    import difflib
+
     from forcewatch.pipeline import store_for
     from forcewatch.store import repo
 
+    for c in claims:
+        if c.stated_on > date.today():
+            raise InputError(
+                f"claim {c.id[:8]}: stated on {c.stated_on}, in the future; give the day it "
+                "was said"
+            )
     store = store_for(proj)
     try:
-        known = {s.site.name for s in repo.list_sites(store)}
+        known = {s.site.name.casefold(): s.site.name for s in repo.list_sites(store)}
     finally:
         store.dispose()
     for c in claims:
         for name in c.sites:
-            if name not in known:
-                console.print(
-                    f"[yellow]warning:[/] claim {c.id[:8]}: site {escape(name)!r} is not on the "
-                    "watchlist (see `forcewatch sites list`); it will be tested on no site"
-                )
+            if name.casefold() in known:
+                continue  # (claims are tested on sites whatever their case)
+            close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.7)
+            hint = f"did you mean {known[close[0]]!r}? " if close else ""
+            said = (
+                f"claim {c.id[:8]}: site {name!r} is not on the watchlist; {hint}"
+                "see `forcewatch sites list`"
+            )
+            if strict:
+                raise InputError(said)
+            console.print(f"[yellow]warning:[/] {escape(said)}; it will be tested on no site")
 
 
-def _store_claims(proj: Any, claims: list[Any]) -> str:
+def _store_claims(proj: Any, claims: list[Any], replace_sources: bool = False) -> str:
     """Store claims; a claim whose id is stored with other content (an edited ledger) replaces
-    it. Returns what happened, for the user: "2 added, 1 updated, 3 already in the ledger"."""
+    it. ``replace_sources``: claims extracted before from the same article files that this
+    extraction no longer gives are removed (an article extracted again, e.g. with a corrected
+    publication date, replaces its claims instead of adding copies). Returns what happened, for
+    the user: "2 added, 1 updated, 3 already in the ledger, 4 replaced"."""
     from collections import Counter
 
     from forcewatch.pipeline import store_for
@@ -524,11 +543,17 @@ def _store_claims(proj: Any, claims: list[Any]) -> str:
     store = store_for(proj)
     try:
         with store.begin() as conn:
+            gone = 0
+            if replace_sources:
+                sources = {c.source for c in claims if c.source}
+                ids = {c.id for c in claims}
+                gone = repo.delete_claims_of_sources(conn, sources, keep=ids)
             done = Counter(repo.replace_claim(conn, c.to_dict()) for c in claims)
     finally:
         store.dispose()
     updated = f", {done['updated']} updated" if done["updated"] else ""
-    return f"{done['added']} added{updated}, {done['same']} already in the ledger"
+    replaced = f", {gone} replaced (extracted before from the same file)" if gone else ""
+    return f"{done['added']} added{updated}, {done['same']} already in the ledger{replaced}"
 
 
 @claims_app.command("add")
@@ -591,7 +616,7 @@ def claims_add(
                 outlet=outlet,
             )
         ]
-    _warn_unknown_sites(proj, claims)
+    _check_claims(proj, claims, strict=True)
     out.print(f"claims: {_store_claims(proj, claims)}")
 
 
@@ -661,6 +686,8 @@ def claims_extract(
     from forcewatch.claims.extract import extract_claims
 
     pub = _parse_date(published, "--published") if published else None
+    if pub is not None and pub > date.today():
+        raise InputError(f"--published {pub} is in the future; give the day it was published")
     entries = [IndexEntry(f, None, None) for f in files or []]
     if index is not None:
         entries += read_index(index)
@@ -681,7 +708,9 @@ def claims_extract(
         name = outlet or entry.outlet or article.outlet
         claims += extract_claims(article.text, day, outlet=name, source=str(entry.path))
     if save:
-        console.print(f"claims: {_store_claims(_project(project), claims)}")
+        proj = _project(project)
+        _check_claims(proj, claims, strict=False)
+        console.print(f"claims: {_store_claims(proj, claims, replace_sources=True)}")
     if as_json:
         _print_json([c.to_dict() for c in claims])
         return
@@ -714,7 +743,9 @@ def claims_import(
     from forcewatch.claims.ledger import load_claims_yaml
 
     claims = load_claims_yaml(file)
-    out.print(f"claims: {_store_claims(_project(project), claims)}")
+    proj = _project(project)
+    _check_claims(proj, claims, strict=False)
+    out.print(f"claims: {_store_claims(proj, claims)}")
 
 
 @claims_app.command("remove")

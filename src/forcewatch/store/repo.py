@@ -494,6 +494,19 @@ def _json_equal(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
+def delete_claims_of_sources(conn: Connection, sources: Iterable[str], keep: set[str]) -> int:
+    """Remove the claims taken from these source files (and their verdicts), except the ids in
+    ``keep``; returns how many went."""
+    wanted = list(sources)
+    if not wanted:
+        return 0
+    rows = conn.execute(select(t.claims.c.id).where(t.claims.c.source.in_(wanted))).all()
+    gone = [r.id for r in rows if r.id not in keep]
+    for claim_id in gone:
+        delete_claim(conn, claim_id)
+    return len(gone)
+
+
 def delete_claim(conn: Connection, claim_id: str) -> bool:
     """Remove a claim and its verdicts; False when no claim has that id."""
     conn.execute(t.verdicts.delete().where(t.verdicts.c.claim_id == claim_id))
