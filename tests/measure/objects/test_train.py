@@ -54,3 +54,28 @@ def test_training_steps_export_a_loadable_model_with_metadata(tmp_path: Path) ->
 def test_training_with_mismatched_formats_raises(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="label formats"):
         train([tmp_path, tmp_path], ["yolo"], tmp_path / "out", 1, config=TINY)
+
+
+def test_bad_outputs_weights_and_gsd_are_refused_before_any_training_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcewatch.errors import ModelError
+    from forcewatch.measure.objects import train as train_module
+
+    def no_training(*_a: object, **_k: object) -> None:
+        raise AssertionError("training started")
+
+    data = _dataset(tmp_path / "tiny")
+    taken = tmp_path / "model.onnx"
+    taken.write_text("not onnx")
+    monkeypatch.setattr(train_module, "load_sources", no_training)
+    # was: 200 steps of training, then "FileExistsError ... please report it"
+    with pytest.raises(InputError, match="is a file"):
+        train([data], "yolo", taken, 1, config=TINY)
+    with pytest.raises(InputError, match="metres per pixel > 0"):
+        train([DataSource(data, "yolo", gsd_m=0.0)], out_dir=tmp_path / "o", epochs=1, config=TINY)
+    monkeypatch.undo()
+    garbage = tmp_path / "r.pt"
+    garbage.write_bytes(np.random.default_rng(0).bytes(2000))
+    with pytest.raises(ModelError, match="not a PyTorch checkpoint"):  # was UnpicklingError
+        train([data], "yolo", tmp_path / "o2", 1, init_from=garbage, config=TINY)

@@ -232,8 +232,30 @@ def resolve_init(init_from: str | Path | None) -> Path | None:
     return path
 
 
+def _output_folder(out: Path) -> Path:
+    """The folder the model goes to, made and checked writable before any training step."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder for the model (it is made)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".forcewatch-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write the model into {out}: {exc.strerror}") from exc
+    return out
+
+
 def _load_init(torch: Any, net: Any, path: Path) -> None:
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip and runtime errors alike
+        raise ModelError(
+            f"initial weights {path}: not a PyTorch checkpoint of this detector "
+            f"({type(exc).__name__}); give the .pt file `forcewatch train` wrote"
+        ) from exc
+    if not isinstance(state, dict):
+        raise ModelError(f"initial weights {path}: not a state dict of this detector")
     own = net.state_dict()
     usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     net.load_state_dict(usable, strict=False)
@@ -320,7 +342,11 @@ def train(
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     dev = _device(torch, device)
+    out = _output_folder(Path(out_dir))  # before training, not after it
     sources = _as_sources(data_dirs, formats)
+    for source in sources:
+        if source.gsd_m is not None and not source.gsd_m > 0:
+            raise InputError(f"gsd_m={source.gsd_m} for {source.path}: give metres per pixel > 0")
     images, weights, split = load_sources(sources, cfg)
     net = build_model(len(cfg.classes))
     init_path = resolve_init(init_from)
@@ -364,8 +390,6 @@ def train(
             if progress is not None:
                 progress(step, total, loss_avg)
     net.eval()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / f"{name}.onnx"
     weights_path = out / f"{name}.pt"
     torch.save(net.cpu().state_dict(), weights_path)
