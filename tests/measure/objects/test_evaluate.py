@@ -166,3 +166,13 @@ def test_evaluate_says_when_images_had_no_gsd(tmp_path: Path) -> None:
     given = runner.invoke(app, ["evaluate", str(tmp_path), "--json", "--gsd-m", "0.2"])
     assert json.loads(given.stdout)["images_without_gsd"] == 0
     assert "state no GSD" not in given.stderr
+
+
+def test_labels_without_their_images_are_refused(tmp_path: Path, square_model: Path) -> None:
+    from forcewatch.measure.objects.evaluate import evaluate
+
+    (tmp_path / "classes.txt").write_text("car\n")
+    (tmp_path / "MOS155.txt").write_text("0 0.5 0.5 0.1 0.1\n")  # its image was not copied
+    # was a table of zeros over "0 images", exit 0
+    with pytest.raises(InputError, match="no labelled image"):
+        evaluate(square_model, tmp_path)

@@ -275,6 +275,12 @@ def evaluate(
                 f"{', '.join(known) or 'none'}); use --split all, or the folder's original name"
             )
         labels = [lab for lab in labels if (lab.image_path.name in held) == (split == "heldout")]
+    if not labels:
+        raise InputError(
+            f"{data_dir}: no labelled image to evaluate on"
+            + (f" in the {split} split" if split != "all" else "")
+            + " (label files need their images beside them, with the same name)"
+        )
     score = default_score_min(det.info, tta) if score_min is None else score_min
     preds = []
     without_gsd = 0

@@ -319,6 +319,10 @@ def read_dataset(
     folder = Path(data_dir)
     if fmt not in LABEL_FORMATS:
         raise InputError(f"unknown label format {fmt!r}; use one of {', '.join(LABEL_FORMATS)}")
+    if folder.is_file():
+        raise InputError(
+            f"{folder} is a file; give the folder that holds the images and their labels"
+        )
     if not folder.is_dir():
         raise InputError(f"label folder {folder} does not exist")
     if fmt == "coco":
