@@ -250,3 +250,31 @@ def test_ingest_command_says_where_a_scene_no_site_covers_lies(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "km from Klintsy" in said and "wrong CRS" in said
+
+
+def test_a_second_file_of_one_pass_is_named_and_its_date_counts_once(tmp_path: Path) -> None:
+    from forcewatch.analysis import SarParams, plan_all
+    from forcewatch.pipeline import ingest as run_ingest
+
+    project, imagery = tiny_project(tmp_path / "p")
+    run_ingest(project, [imagery])
+    original = sorted(imagery.rglob("*klintsy*.tif"))[1]
+    copy = tmp_path / "again" / "reprocessed.tif"
+    copy.parent.mkdir()
+    with rasterio.open(original) as src:
+        profile, data, tags = src.profile, src.read(), src.tags()
+    with rasterio.open(copy, "w", **profile) as dst:  # other bytes, same pass
+        dst.write(data * 0.5)
+        dst.update_tags(**tags)
+    summary = run_ingest(project, [copy.parent])
+    assert summary.new == 1 and len(summary.same_pass) == 1  # was taken without a word
+    assert str(original.resolve()) in summary.same_pass[0]
+    store = open_store(project.store_url)
+    try:
+        params = SarParams.from_config(project.config, project.root)
+        units = plan_all(repo.list_sites(store), repo.scenes_frame(store), params)
+    finally:
+        store.dispose()
+    klintsy = [u for u in units if u.site.name == "Klintsy"]
+    dates = [r.acquired_utc for u in klintsy for r in u.scenes]
+    assert len(dates) == len(set(dates))  # was the same date twice in the series

@@ -141,6 +141,12 @@ def plan_units(
     sel = scenes[(scenes["sensor"] == sensor) & scenes["site_id"].isin(list(by_id))]
     for (site_id, gkey), grp in sel.groupby(["site_id", "geometry_key"], sort=True):
         grp = grp.sort_values("acquired_utc")
+        if sensor != "hr":
+            # two files of one pass (a reprocessed copy, overlapping tiles): one date, one
+            # scene, the one covering the site most (else the date would count twice)
+            grp = grp.sort_values(
+                ["acquired_utc", "overlap_fraction", "scene_id"], ascending=[True, False, True]
+            ).drop_duplicates("acquired_utc", keep="first")
         refs = tuple(
             SceneRef(r.scene_id, r.href, r.sha256, r.acquired_utc.to_pydatetime(), str(r.units))
             for r in grp.itertuples()

@@ -333,6 +333,11 @@ def ingest(
                 f"[yellow]missing:[/] {p} was ingested before and is gone; restore it, or its "
                 "date will be missing from the series"
             )
+        for said in summary.same_pass:
+            console.print(
+                f"[yellow]same pass:[/] {escape(said)} (a reprocessed copy, or overlapping "
+                "tiles?): each site's series takes one of them, the one covering it most"
+            )
     if summary.errors:
         if summary.total > len(summary.errors):
             console.print(

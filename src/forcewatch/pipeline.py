@@ -134,6 +134,8 @@ class IngestSummary:
     # for each of those: where it lies and the nearest site ("centre 40.1N 74.2W, 7,512 km from
     # Klintsy"), empty when the project has no sites yet
     no_overlap_where: dict[str, str] = field(default_factory=dict)
+    # new files of a pass already stored from another file ("PATH: the same pass as OTHER")
+    same_pass: list[str] = field(default_factory=list)
     sites: int = 0
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # registered here before, file gone
@@ -173,6 +175,8 @@ def ingest(
             }
             with store.begin() as conn:
                 status = repo.scene_status(conn, scene)
+                if status == "new" and (other := repo.same_pass(conn, scene)) is not None:
+                    summary.same_pass.append(f"{path}: the same pass as {other}")
                 if status in {"new", "changed"}:
                     repo.register_scene(conn, scene, overlaps)
             setattr(summary, status, getattr(summary, status) + 1)

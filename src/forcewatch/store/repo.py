@@ -237,6 +237,23 @@ def scene_status(conn: Connection, scene: Scene) -> str:
     return "duplicate" if dup is not None else "new"
 
 
+def same_pass(conn: Connection, scene: Scene) -> str | None:
+    """The file of a stored scene of the same pass as ``scene`` (sensor, time and orbit equal,
+    footprints overlapping, another file), or None."""
+    rows = conn.execute(
+        select(t.scenes.c.href, t.scenes.c.footprint_wkt).where(
+            t.scenes.c.sensor == scene.sensor,
+            t.scenes.c.acquired_utc == scene.acquired_utc,
+            t.scenes.c.geometry_key == scene.geometry_key,
+            t.scenes.c.href != scene.href,
+        )
+    ).all()
+    for r in rows:
+        if shapely.from_wkt(r.footprint_wkt).intersects(scene.footprint):
+            return str(r.href)
+    return None
+
+
 def register_scene(conn: Connection, scene: Scene, overlaps: dict[int, float]) -> None:
     """Insert or replace a scene and its site overlaps; a changed scene loses its old results."""
     old = conn.execute(select(t.scenes.c.id).where(t.scenes.c.href == scene.href)).first()
