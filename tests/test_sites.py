@@ -249,3 +249,23 @@ def test_a_reference_with_lon_and_lat_swapped_is_blamed_not_the_sites() -> None:
     right = ReferenceLine("border", border)
     placed = [with_distance(s, right) for s in sites]
     assert reference_swapped(placed, right) is None  # the right way round: nothing to say
+
+
+def test_a_misspelt_key_or_a_bad_radius_names_the_file_and_the_site(tmp_path: Path) -> None:
+    f = tmp_path / "sites.yaml"
+    f.write_text("sites:\n  - {name: Klintsy, lat: 52.74, lon: 32.25, radius_kn: 3}\n")
+    # was ignored: the site got the default radius, and the typo was kept as a property
+    with pytest.raises(InputError, match="'Klintsy' has a key 'radius_kn': did you mean"):
+        load_watchlist(f)
+    f.write_text("sites:\n  - {name: Klintsy, lat: 52.74, lon: 32.25, radius_km: -1}\n")
+    with pytest.raises(InputError, match="sites.yaml.*'Klintsy' radius_km -1 must be positive"):
+        load_watchlist(f)
+    f.write_text("sites:\n  - {name: Klintsy, lat: 52.74, lon: 32.25, county: Bryansk}\n")
+    assert load_watchlist(f)[0].properties["county"] == "Bryansk"  # other keys are properties
+
+
+def test_an_impossible_day_is_named_as_such() -> None:
+    from forcewatch.imagery.catalog import parse_datetime
+
+    with pytest.raises(InputError, match="does not exist"):  # was "use ISO-8601": it was
+        parse_datetime("2022-02-30T15:40:00")

@@ -247,11 +247,33 @@ def _valid_polygon(geom: BaseGeometry, name: str, where: str) -> BaseGeometry:
 def _radius(rec: dict[str, Any], default_km: float, name: str, where: str) -> float:
     value = rec.get("radius_km", default_km)
     try:
-        return float(value)
+        km = float(value)
     except (TypeError, ValueError):
         raise InputError(
             f"{where}: site '{name}' radius_km {value!r} is not a number of kilometres"
         ) from None
+    if not km > 0:
+        raise InputError(f"{where}: site '{name}' radius_km {value!r} must be positive")
+    return km
+
+
+def _misspelt_keys(rec: dict[str, Any], name: str, where: str) -> None:
+    """Other keys are kept as the site's properties; one that looks like a key the site lacks
+    ("radius_kn") is refused, as it would be kept and not used."""
+    import difflib
+
+    wanted = [k for k in ("radius_km", "lat", "lon") if k not in rec]
+    if "geometry" in rec:
+        wanted = [k for k in wanted if k == "radius_km"]
+    for key in rec:
+        if not isinstance(key, str) or key in ("name", "geometry"):
+            continue
+        close = difflib.get_close_matches(key, wanted, n=1, cutoff=0.75)
+        if close:
+            raise InputError(
+                f"{where}: site '{name}' has a key {key!r}: did you mean {close[0]!r}? (it "
+                "would be kept as a property and not used)"
+            )
 
 
 def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float) -> Site:
@@ -260,6 +282,7 @@ def _site_from_record(rec: dict[str, Any], where: str, default_radius_km: float)
         name = str(name)  # "name: 123"
     if not name or not isinstance(name, str) or not name.strip():
         raise InputError(f"{where}: every site needs a 'name'")
+    _misspelt_keys(rec, name, where)
     props = {k: v for k, v in rec.items() if k not in {"name", "geometry", "lat", "lon"}}
     if "geometry" in rec and rec["geometry"] is not None:
         try:

@@ -265,3 +265,18 @@ def test_two_concurrent_state_replacements_do_not_collide(store: Store) -> None:
     assert not worker.is_alive() and errors == []  # was a UniqueViolation on PostgreSQL
     states = repo.states_frame(store)
     assert len(states) == 3
+
+
+def test_a_damaged_or_emptied_store_is_named_with_what_to_do(tmp_path: Path) -> None:
+    from forcewatch.store.db import open_store
+
+    db = tmp_path / "forcewatch.db"
+    open_store(f"sqlite:///{db}").dispose()
+    (tmp_path / "forcewatch.yaml").write_text("version: 1\n")
+    whole = db.read_bytes()
+    db.write_bytes(whole[:5000])
+    with pytest.raises(StoreError, match="is damaged .*restore it from a backup"):
+        open_store(f"sqlite:///{db}")  # was "failed to migrate" and SQLAlchemy's link
+    db.write_bytes(b"")
+    with pytest.raises(StoreError, match="is empty"):  # was taken for a new, empty project
+        open_store(f"sqlite:///{db}")

@@ -210,7 +210,7 @@ def _flag_band(value: str | Sequence[float] | None) -> tuple[float, float] | Non
         near, far = (float(p) for p in parts)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"--band-km: {value!r} is not a band", hint="use NEAR-FAR, e.g. 20-50"
+            f"--band-km: {value!r} is not a band", hint="use NEAR,FAR in km, e.g. 0,50"
         ) from exc
     return near, far
 

@@ -134,6 +134,9 @@ def parse_datetime(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
+        if "out of range" in str(exc) or "must be in" in str(exc):
+            # "2022-02-30": the form is right, the day does not exist
+            raise InputError(f"date '{value}' does not exist ({exc}); fix the day") from exc
         raise InputError(f"cannot read a date from '{value}'; use ISO-8601 (2022-02-15)") from exc
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 

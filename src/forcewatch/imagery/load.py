@@ -222,7 +222,10 @@ def read_on_grid(href: str, grid: SiteGrid, units: str = "auto") -> np.ndarray:
     except (RasterioError, OSError) as exc:
         raise ImageryError(f"{href}: cannot read ({str(exc).splitlines()[0]})") from exc
     if not np.isfinite(out).any():
-        raise ImageryError(f"{href}: no valid pixels over the site grid (no overlap?)")
+        raise ImageryError(
+            f"{href}: no valid pixel over the site's grid: nodata there (all cloud or outside "
+            "the swath), or the scene does not reach the site"
+        )
     chosen = units if units != "auto" else (tag_units if tag_units in {"db", "linear"} else "auto")
     lin = to_linear(out, chosen)
     lin[~np.isfinite(lin) | (lin <= 0)] = np.nan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from forcewatch.errors import StoreError
 
@@ -112,13 +113,40 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     store = Store(url, engine)
+    db_file = Path(url.split("///", 1)[-1]) if engine.dialect.name == "sqlite" else None
+    if db_file is not None and db_file.is_file() and db_file.stat().st_size == 0:
+        if (db_file.parent / "forcewatch.yaml").exists():
+            # (SQLite would take it for a new store: the project would look empty)
+            raise StoreError(
+                f"{db_file} is empty (0 bytes) in a project that has a forcewatch.yaml: restore "
+                "it from a backup, or delete it to start this project's store afresh"
+            )
     try:
         if migrate_schema:
             migrate(store)
         else:
             inspect(engine).get_table_names()
-    except OperationalError as exc:
-        raise StoreError(f"cannot open store {store.safe_url}: {exc.orig}") from exc
+    except (OperationalError, DatabaseError) as exc:
+        raise StoreError(_open_failure(store, db_file, exc.orig)) from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"store {store.safe_url} failed to migrate: {exc}") from exc
+        first = str(exc).splitlines()[0]
+        raise StoreError(f"store {store.safe_url} failed to migrate: {first}") from exc
     return store
+
+
+def _open_failure(store: Store, db_file: Path | None, orig: Any) -> str:
+    """Why a store would not open, with what to do, in one line."""
+    said = str(orig).splitlines()[0] if orig is not None else "unknown error"
+    if db_file is not None:
+        folder = db_file.parent
+        if "malformed" in said or "not a database" in said:
+            return (
+                f"{db_file} is damaged ({said}): restore it from a backup (a copy of the project "
+                "folder), or delete it and ingest and analyze again"
+            )
+        if not os.access(folder, os.W_OK) or (db_file.exists() and not os.access(db_file, os.W_OK)):
+            return (
+                f"cannot open store {db_file}: the project folder is read-only (SQLite writes "
+                "beside forcewatch.db); copy the project somewhere writable"
+            )
+    return f"cannot open store {store.safe_url}: {said}"
