@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -317,3 +318,21 @@ def test_an_article_extracted_again_replaces_its_claims(project: Path, tmp_path:
     assert after.output.count('"id"') == n  # was 2 more: the same quotes a day later
     assert '"2022-02-17"' in after.output
     _refused(project, [*extract[:-2], "--published", "2031-05-05"], "in the future")
+
+
+def test_a_site_can_be_removed_and_names_differing_only_in_case_are_refused(
+    project: Path,
+) -> None:
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(app, [*args, "--project", str(project)])
+
+    assert run("sites", "add", "Zz", "--lat", "32.25", "--lon", "52.74").exit_code == 0
+    # was accepted beside Klintsy, and claims and the dashboard match names whatever the case
+    _refused(project, ["sites", "add", "klintsy", "--lat", "52.7", "--lon", "32.2"], "only in case")
+    _refused(project, ["sites", "add", "Yy", "--lat", "52", "--lon", "32", "--radius-km", "-1"],
+             "'Yy': --radius-km -1.0 must be positive")  # fmt: skip
+    _refused(project, ["sites", "remove", "Nowhere"], "unknown site(s): Nowhere")
+    removed = run("sites", "remove", "Zz")  # a site the tool warned was swapped: no way out before
+    assert removed.exit_code == 0 and "1 removed" in removed.output, removed.output
+    listed = run("sites", "list", "--json")
+    assert '"Zz"' not in listed.output and '"Klintsy"' in listed.output

@@ -252,12 +252,22 @@ def sites_add(
         raise InputError(f"lat/lon out of range: ({lat}, {lon})")
     if not name.strip():
         raise InputError("the site needs a name")
+    if not radius_km > 0:
+        raise InputError(f"site {name!r}: --radius-km {radius_km} must be positive (km)")
     proj = _project(project)
     store = store_for(proj)
     try:
-        exists = bool(repo.list_sites(store, [name]))
+        same = [
+            s.site.name for s in repo.list_sites(store) if s.site.name.casefold() == name.casefold()
+        ]
     finally:
         store.dispose()
+    if same and same[0] != name:
+        raise InputError(
+            f"a site named {same[0]!r} exists (names differ only in case); use that name with "
+            "--replace, or another name"
+        )
+    exists = bool(same)
     if exists and not replace:
         raise InputError(
             f"a site named {name!r} exists; pass --replace to redraw it (its measurements will be "
@@ -268,6 +278,31 @@ def sites_add(
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     out.print(f"site '{name}': {'added' if summary.added else 'updated'}")
+
+
+@sites_app.command("remove")
+def sites_remove(
+    names: Annotated[list[str], typer.Argument(help="Names of the sites to remove.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Remove sites with their measurements and states (the imagery stays stored)."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(_project(project))
+    try:
+        known = {s.site.name for s in repo.list_sites(store)}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise InputError(
+                f"unknown site(s): {', '.join(unknown)}; see `forcewatch sites list` (nothing "
+                "was removed)"
+            )
+        with store.begin() as conn:
+            gone = repo.delete_sites(conn, names)
+    finally:
+        store.dispose()
+    out.print(f"sites: {len(gone)} removed ({', '.join(gone)}); run verdicts again")
 
 
 @sites_app.command("list")

@@ -370,9 +370,12 @@ def load_watchlist(path: str | Path, default_radius_km: float = 1.0) -> list[Sit
         if not isinstance(rec, dict):
             raise InputError(f"{path}: site {i + 1} is not a mapping")
         site = _site_from_record(rec, f"{path} (site {i + 1})", default_radius_km)
-        if site.name in seen:
-            raise InputError(f"{path}: site name '{site.name}' appears twice; names must be unique")
-        seen.add(site.name)
+        if site.name.casefold() in seen:
+            raise InputError(
+                f"{path}: site name '{site.name}' appears twice (whatever the case); names must "
+                "be unique"
+            )
+        seen.add(site.name.casefold())
         sites.append(site)
     if not sites:
         raise InputError(f"{path}: no sites found")

@@ -18,6 +18,7 @@ import shapely
 from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
 from forcewatch import __version__
+from forcewatch.errors import InputError
 from forcewatch.imagery.catalog import Scene
 from forcewatch.sites import ReferenceLine, Site
 from forcewatch.store import tables as t
@@ -93,7 +94,15 @@ def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
     added = updated = 0
     redrawn: list[str] = []
     existing = {r.name: r for r in conn.execute(select(t.sites))}
+    folded = {name.casefold(): name for name in existing}
     for s in sites:
+        other = folded.get(s.name.casefold())
+        if other is not None and other != s.name:
+            # claims and the dashboard match site names whatever their case: two would clash
+            raise InputError(
+                f"site {s.name!r}: a site named {other!r} exists (names differ only in case); "
+                "use that name, or another one"
+            )
         values = dict(
             kind=s.kind,
             country=s.country,
@@ -153,6 +162,21 @@ def link_scenes(conn: Connection, site_names: Sequence[str]) -> int:
             )
             links += 1
     return links
+
+
+def delete_sites(conn: Connection, names: Sequence[str]) -> list[str]:
+    """Remove sites with their scene links, measurements, units and states; returns the names
+    removed (the verdicts are recomputed by the next ``verdicts``)."""
+    rows = conn.execute(select(t.sites.c.id, t.sites.c.name).where(t.sites.c.name.in_(names)))
+    found = {r.name: r.id for r in rows}
+    for site_id in found.values():
+        for table in (t.scene_sites, t.measurements, t.analysis_units, t.series_states):
+            conn.execute(delete(table).where(table.c.site_id == site_id))
+        conn.execute(
+            update(t.detections).where(t.detections.c.site_id == site_id).values(site_id=None)
+        )
+        conn.execute(delete(t.sites).where(t.sites.c.id == site_id))
+    return sorted(found)
 
 
 def _site_from_row(row: Any) -> StoredSite:
