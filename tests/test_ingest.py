@@ -278,3 +278,22 @@ def test_a_second_file_of_one_pass_is_named_and_its_date_counts_once(tmp_path: P
     klintsy = [u for u in units if u.site.name == "Klintsy"]
     dates = [r.acquired_utc for u in klintsy for r in u.scenes]
     assert len(dates) == len(set(dates))  # was the same date twice in the series
+
+
+def test_a_stored_scene_can_be_forgotten(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from forcewatch.cli import app
+
+    project, imagery = tiny_project(tmp_path / "p")
+    ingest(project, [imagery])
+    n = _scene_rows(project)
+    victim = sorted(imagery.rglob("*.tif"))[0]
+    runner = CliRunner()
+    p = ["--project", str(project.root)]
+    missing = runner.invoke(app, ["scenes", "remove", str(tmp_path / "nope.tif"), *p])
+    assert "not ingested" in str(missing.exception) and _scene_rows(project) == n
+    removed = runner.invoke(app, ["scenes", "remove", str(victim), *p])
+    assert removed.exit_code == 0 and "1 removed" in removed.output, removed.output
+    assert _scene_rows(project) == n - 1 and victim.exists()  # the file stays
+    assert ingest(project, [imagery]).new == 1  # and can be ingested again

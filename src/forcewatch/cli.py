@@ -34,7 +34,10 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-sites_app = typer.Typer(help="Manage the watchlist: import, add, list.", no_args_is_help=True)
+sites_app = typer.Typer(
+    help="Manage the watchlist: import, add, list, remove.", no_args_is_help=True
+)
+scenes_app = typer.Typer(help="Stored scenes: remove.", no_args_is_help=True)
 claims_app = typer.Typer(
     help="The claims ledger: add, list, remove, extract, import, export.", no_args_is_help=True
 )
@@ -43,6 +46,7 @@ bundle_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(sites_app, name="sites")
+app.add_typer(scenes_app, name="scenes")
 app.add_typer(claims_app, name="claims")
 app.add_typer(bundle_app, name="bundle")
 
@@ -380,6 +384,30 @@ def ingest(
                 "are stored: fix or remove those and run ingest again"
             )
         raise typer.Exit(3)
+
+
+@scenes_app.command("remove")
+def scenes_remove(
+    files: Annotated[list[Path], typer.Argument(help="Image files as they were ingested.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Forget ingested scenes (a wrong file, a bad copy) and the series measured with them; the
+    files are left where they are."""
+    from forcewatch.pipeline import store_for
+    from forcewatch.store import repo
+
+    store = store_for(_project(project))
+    try:
+        with store.begin() as conn:
+            gone, unknown = repo.forget_files(conn, [str(f.expanduser().resolve()) for f in files])
+            if unknown:
+                raise InputError(
+                    f"not ingested: {', '.join(unknown)} (give the files as ingested); nothing "
+                    "was removed"
+                )
+    finally:
+        store.dispose()
+    out.print(f"scenes: {gone} removed; run analyze to measure the series again")
 
 
 @app.command()

@@ -292,6 +292,16 @@ def register_scene(conn: Connection, scene: Scene, overlaps: dict[int, float]) -
         )
 
 
+def forget_files(conn: Connection, hrefs: Sequence[str]) -> tuple[int, list[str]]:
+    """Remove the scenes ingested from these files and every unit that used them; returns the
+    number removed and the files no scene came from."""
+    rows = conn.execute(select(t.scenes.c.id, t.scenes.c.href).where(t.scenes.c.href.in_(hrefs)))
+    found = {r.href: r.id for r in rows}
+    for scene_id in found.values():
+        _forget_scene(conn, scene_id)
+    return len(found), [h for h in hrefs if h not in found]
+
+
 def _forget_scene(conn: Connection, scene_id: str) -> None:
     """Remove a scene and every unit that used it (so it is re-analysed)."""
     site_geoms = conn.execute(
