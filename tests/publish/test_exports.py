@@ -211,3 +211,19 @@ def test_no_imagery_column_without_simulated_scenes(fixture_project: Fixture) ->
         simulated_by_config=False,
     )
     assert all("imagery" not in gdf for gdf in export_layers(real).values())
+
+
+def test_outputs_of_the_wrong_shape_are_refused_before_writing(
+    fixture_project: Fixture, tmp_path: Path
+) -> None:
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a folder"):  # was "[Errno 21] Is a directory"
+        export(fixture_project.project, "gpkg", folder)
+    with pytest.raises(InputError, match="ends in .gpkg"):  # was written, with 4 GDAL warnings
+        export(fixture_project.project, "gpkg", tmp_path / "f.csv2")
+    taken = tmp_path / "taken.txt"
+    taken.write_text("x")
+    with pytest.raises(InputError, match="one file per layer into a folder"):  # "File exists"
+        export(fixture_project.project, "csv", taken)
+    assert taken.read_text() == "x" and not (tmp_path / "f.csv2").exists()

@@ -318,6 +318,16 @@ def export(
         and (out.is_dir() or str(out_path).endswith(("/", "\\")))
     ):
         out = out / f"{layer}{FORMATS[fmt]}"  # "--out out/csv/": a folder, the layer in it
+    if fmt == "gpkg" and out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name for the GeoPackage (x.gpkg)")
+    if fmt == "gpkg" and out.suffix.lower() != ".gpkg":
+        # (GDAL wrote it anyway, warning four times that the extension should be gpkg)
+        raise InputError(f"--out {out}: a GeoPackage's name ends in .gpkg (e.g. {out.stem}.gpkg)")
+    if fmt != "gpkg" and layer is None and out.is_file():
+        raise InputError(
+            f"--out {out} is a file; {fmt} writes one file per layer into a folder: give a folder "
+            "(or --layer NAME for one file)"
+        )
     written: list[Path] = []
     try:
         if fmt == "gpkg" or layer is not None:
