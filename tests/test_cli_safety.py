@@ -336,3 +336,18 @@ def test_a_site_can_be_removed_and_names_differing_only_in_case_are_refused(
     assert removed.exit_code == 0 and "1 removed" in removed.output, removed.output
     listed = run("sites", "list", "--json")
     assert '"Zz"' not in listed.output and '"Klintsy"' in listed.output
+
+
+def test_messages_that_blamed_the_wrong_thing(project: Path, tmp_path: Path) -> None:
+    _refused(project, ["report", "--out", str(tmp_path / "r.pdf")], "the report is HTML")
+    _refused(project, ["ingest"], "no imagery given")  # was "no raster files found in the paths"
+    _refused(project, ["serve", "--host", "999.1.1.1", "--port", "8765"], "--host must be")
+    img = tmp_path / "a.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 64)).save(img)
+    # was read as an unreadable image, "none of the 1 image(s) could be read"
+    args = ["detect", str(img), "--out", str(tmp_path / "d.geojson"), "--gsd-m", "-1"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ForceWatchError), result.output
+    assert "metres per pixel > 0" in str(result.exception)

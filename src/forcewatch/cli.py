@@ -6,6 +6,7 @@ Errors the user can fix are printed as one line and exit non-zero (see forcewatc
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -938,6 +939,11 @@ def report(
     from forcewatch.publish.report import build_report
 
     proj = _project(project)
+    if out_file is not None and out_file.suffix.lower() == ".pdf":
+        raise InputError(
+            f"--out {out_file}: the report is HTML; give an .html name, and --pdf for a PDF "
+            "beside it"
+        )
     target = _output(out_file or proj.out_dir / "report.html", proj)
     path = build_report(proj, target, claim_ids=claim, site_names=site, pdf=pdf)
     out.print(f"report: {path}")
@@ -1024,10 +1030,15 @@ def serve(
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"cannot listen on {host}:{port} ({why}); is another dashboard running? choose "
+                "another --port"
+            ) from exc
         raise InputError(
-            f"cannot listen on {host}:{port} ({os.strerror(exc.errno) if exc.errno else exc}); "
-            "is another dashboard "
-            "running? choose another --port"
+            f"cannot listen on {host}:{port} ({why}); --host must be an address of this machine "
+            "(127.0.0.1, 0.0.0.0 for all)"
         ) from exc
     console.print(f"dashboard on http://{host}:{port}/  (Ctrl-C to stop)")
     run_serve(proj, host=host, port=port)
@@ -1098,6 +1109,8 @@ def detect(
             raise InputError(
                 f"--gsd-m {gsd_m!r}: give metres per pixel (e.g. 0.3), 'auto' or 'model'"
             ) from None
+        if not gsd > 0:
+            raise InputError(f"--gsd-m {gsd_m}: give metres per pixel > 0 (e.g. 0.3)")
     features: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     failures = 0

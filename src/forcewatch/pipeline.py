@@ -153,6 +153,10 @@ def ingest(
     # imagery.paths in forcewatch.yaml are relative to the project folder, not to where the
     # command runs (`forcewatch ingest -p config` from elsewhere)
     roots = list(paths) or [project.resolve(p) for p in project.config.imagery.paths]
+    if not roots:
+        raise InputError(
+            "no imagery given: pass image files or folders, or set imagery.paths in forcewatch.yaml"
+        )
     files = list(scan_paths(roots))
     if not files:
         raise InputError("no raster files (.tif/.tiff) or .SAFE products found in the given paths")

@@ -149,6 +149,13 @@ def _pick(arr: np.ndarray, bands: tuple[int, ...] | None) -> np.ndarray:
     return arr[[i - 1 for i in idx]]
 
 
+def _unreadable(path: Path, exc: Exception) -> str:
+    said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "See previous exception" in said or "Read failed" in said:
+        said = "a read failed"
+    return f"{path}: its pixels cannot be read ({said}): a truncated or damaged file?"
+
+
 class RasterioSource:
     """A raster opened with rasterio and read through windows."""
 
@@ -217,7 +224,7 @@ class RasterioSource:
                 self.bands, out_shape=shape, resampling=Resampling.nearest, masked=True
             )
         except self._rio_error as exc:
-            raise ImageryError(f"cannot read raster {self.path}: {exc}") from exc
+            raise ImageryError(_unreadable(self.path, exc)) from exc
         valid = np.asarray(~np.ma.getmaskarray(sample).any(axis=0), dtype=bool)
         return _stretch_limits(np.ma.getdata(sample).astype(np.float64), valid)
 
@@ -236,7 +243,7 @@ class RasterioSource:
                 resampling=Resampling.average if shrink else Resampling.bilinear,
             )
         except self._rio_error as exc:
-            raise ImageryError(f"cannot read raster {self.path}: {exc}") from exc
+            raise ImageryError(_unreadable(self.path, exc)) from exc
         return to_uint8(data, self.limits)
 
     def close(self) -> None:
