@@ -351,3 +351,21 @@ def test_messages_that_blamed_the_wrong_thing(project: Path, tmp_path: Path) -> 
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, ForceWatchError), result.output
     assert "metres per pixel > 0" in str(result.exception)
+
+
+def test_ctrl_c_says_what_happened(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from forcewatch import cli, pipeline
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "analyze", interrupted)
+    monkeypatch.setattr(sys, "argv", ["forcewatch", "analyze", "--project", str(project)])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 130
+    assert "interrupted" in capsys.readouterr().err  # was silent (Typer's own exit 130)

@@ -1331,11 +1331,15 @@ def main() -> None:
     """Entry point: run the app, turning ForceWatchError into a one-line message and exit code."""
     try:
         app()
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
+            console.print("interrupted; what was done is stored: re-run the command to resume")
+        raise
     except ForceWatchError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        console.print("interrupted; re-run the same command to resume")
+        console.print("interrupted; what was done is stored: re-run the command to resume")
         sys.exit(130)
     except Exception as exc:  # an input or a state no check foresaw: still one line
         if logging.getLogger().getEffectiveLevel() <= logging.INFO:
