@@ -297,3 +297,17 @@ def test_a_stored_scene_can_be_forgotten(tmp_path: Path) -> None:
     assert removed.exit_code == 0 and "1 removed" in removed.output, removed.output
     assert _scene_rows(project) == n - 1 and victim.exists()  # the file stays
     assert ingest(project, [imagery]).new == 1  # and can be ingested again
+
+
+def test_polarisations_the_bands_do_not_hold_are_refused(tmp_path: Path) -> None:
+    project, _ = tiny_project(tmp_path / "p")
+    one = tmp_path / "one"
+    _small_raster(
+        one / "x.tif",
+        ACQUISITION_TIME="2022-01-01T00:00:00Z",
+        SENSOR="s1",
+        RELATIVE_ORBIT="5",
+        POLARISATIONS="VV,VH",
+    )  # one band
+    summary = ingest(project, [one])
+    assert summary.new == 0 and "tagged VV,VH but has 1 band" in summary.errors[0]

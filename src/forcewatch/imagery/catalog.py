@@ -269,6 +269,7 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
                 )
             bounds, crs = ds.bounds, ds.crs
             width, height, res = ds.width, ds.height, abs(ds.transform.a)
+            bands = ds.count
             descriptions = [d for d in ds.descriptions if d]
             # Reading one small window catches truncated files early.
             ds.read(1, window=((height - 1, height), (width - 1, width)))
@@ -329,6 +330,11 @@ def read_scene(path: str | Path, filename_pattern: str | None = None) -> Scene:
         tags["polarisations"].split(",") if "polarisations" in tags else descriptions
     )
     polarisations = tuple(str(p).upper() for p in pols) if sensor == "s1" else ()
+    if len(polarisations) > bands:
+        raise ImageryError(
+            f"{path}: tagged {','.join(polarisations)} but has {bands} band(s); fix the "
+            "POLARISATIONS tag (or the sidecar's sar:polarizations) to the bands it holds"
+        )
     footprint = shape(transform_geom(crs, "EPSG:4326", mapping(box(*bounds))))
     west, south, east, north = footprint.bounds
     if not (-180.0 <= west <= east <= 180.0 and -90.0 <= south <= north <= 90.0):
