@@ -172,11 +172,10 @@ def ingest(
                 summary.errors.append(said if str(path) in said else f"{path}: {said}")
                 progress(i + 1, len(files))
                 continue
-            overlaps = {
-                s.id: frac
-                for s in sites
-                for frac in repo.site_overlaps([scene.footprint], s.site.geometry).values()
+            fractions = {
+                s.id: repo.overlap_fraction(scene.footprint, s.site.geometry) for s in sites
             }
+            overlaps = {site_id: f for site_id, f in fractions.items() if f > 0}
             with store.begin() as conn:
                 status = repo.scene_status(conn, scene)
                 if status == "new" and (other := repo.same_pass(conn, scene)) is not None:

@@ -132,17 +132,19 @@ def upsert_sites(conn: Connection, sites: Iterable[Site]) -> tuple[int, int]:
     return added, updated
 
 
-def site_overlaps(footprints: Sequence[Any], geometry: Any) -> dict[int, float]:
-    """Index into ``footprints`` -> the fraction of ``geometry`` each one covers (non-zero)."""
+def overlap_fraction(footprint: Any, site_geometry: Any) -> float:
+    """The fraction of a site a scene footprint covers (0 when they only touch or miss)."""
+    inter = shapely.intersection(footprint, site_geometry)
+    return 0.0 if inter.is_empty else round(inter.area / site_geometry.area, 4)
+
+
+def site_overlaps(footprints: Sequence[Any], site_geometry: Any) -> dict[int, float]:
+    """Index into ``footprints`` -> the fraction of the site each one covers (non-zero)."""
     if not len(footprints):
         return {}
-    hits = shapely.intersects(footprints, geometry)
-    out = {}
-    for i in hits.nonzero()[0]:
-        inter = shapely.intersection(footprints[i], geometry)
-        if not inter.is_empty and inter.area > 0:
-            out[int(i)] = round(inter.area / geometry.area, 4)
-    return out
+    hits = shapely.intersects(footprints, site_geometry).nonzero()[0]
+    fractions = {int(i): overlap_fraction(footprints[i], site_geometry) for i in hits}
+    return {i: f for i, f in fractions.items() if f > 0}
 
 
 def link_scenes(conn: Connection, site_names: Sequence[str]) -> int:
