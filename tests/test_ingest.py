@@ -311,3 +311,15 @@ def test_polarisations_the_bands_do_not_hold_are_refused(tmp_path: Path) -> None
     )  # one band
     summary = ingest(project, [one])
     assert summary.new == 0 and "tagged VV,VH but has 1 band" in summary.errors[0]
+
+
+def test_sites_import_with_no_watchlist_says_it_measured_the_stored_sites(
+    tmp_path: Path,
+) -> None:
+    from forcewatch.pipeline import import_sites, init_project
+    from forcewatch.sites import Site, circle_polygon
+
+    project = init_project(tmp_path / "p")  # no watchlist configured
+    import_sites(project, extra_sites=[Site("A", circle_polygon(32.2, 52.7, 1.0))])
+    again = import_sites(project)  # was "0 added, 0 updated" and nothing else
+    assert again.stored_only == 1 and (again.added, again.updated) == (0, 0)

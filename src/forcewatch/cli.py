@@ -232,6 +232,11 @@ def sites_import(
     summary = import_sites(_project(project), watchlist, reference)
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {w}")
+    if summary.stored_only:
+        console.print(
+            f"no watchlist given or set in forcewatch.yaml: the {summary.stored_only} stored "
+            "site(s) were measured again against the reference line"
+        )
     out.print(f"sites: {summary.added} added, {summary.updated} updated")
 
 

@@ -73,6 +73,8 @@ class SitesSummary:
     added: int = 0
     updated: int = 0
     warnings: list[str] = field(default_factory=list)
+    # no watchlist given or configured: the stored sites were measured against the reference
+    stored_only: int = 0
 
 
 def import_sites(
@@ -91,16 +93,18 @@ def import_sites(
             load_reference(ref_path) if ref_path else repo.get_reference(store)
         )
         sites: list[Site] = list(extra_sites)
+        stored_only = 0
         if wl_path:
             sites += load_watchlist(wl_path, cfg.default_radius_km)
         elif not extra_sites:
             sites = [s.site for s in repo.list_sites(store)]
+            stored_only = len(sites)
         if not sites:
             raise ConfigError(
                 "no watchlist: pass a GeoJSON/YAML file or set sites.watchlist in forcewatch.yaml"
             )
         computed = [with_distance(s, ref, cfg.bands_km) for s in sites]
-        summary = SitesSummary()
+        summary = SitesSummary(stored_only=stored_only)
         blamed = reference_swapped(computed, ref)
         summary.warnings = (
             [blamed]
