@@ -2289,3 +2289,18 @@ def test_a_headlines_known_speaker_before_a_colon_speaks_the_rest() -> None:
     assert claim.quote == "Russia has added up to 7,000 troops."
     # a heading that is no speaker stays the outlet's
     assert _only("Key points: Russia has added up to 7,000 troops.").speaker == "Example Wire"
+
+
+def test_an_attribution_set_off_by_commas_speaks_the_clause_before_it() -> None:
+    claims = _claims(
+        "Pentagon press secretary John Kirby said the moves were temporary. About 2,000 troops "
+        "are being deployed from Fort Bragg, he said, most of them to Poland."
+    )
+    sent = [c for c in claims if c.quantity == 2000]
+    assert [c.speaker for c in sent] == ["John Kirby, Pentagon spokesman"]  # was the outlet's
+    # a lead before the attribution is no clause of its own: the claim comes after it
+    lead = _only(
+        "Over the past several days, the President of Russia pointed out, Kyiv had concentrated "
+        "considerable forces close to the line of contact."
+    )
+    assert lead.speaker.startswith("Vladimir Putin") and lead.kind is ClaimKind.BUILD_UP

@@ -830,7 +830,19 @@ class Sentence:
                 scenery = re.search(r"[,.!?][\"']\s*$", self.text[: a.left]) and not re.match(
                     r"^\s*(?:that\b|:|,?\s*[\"'])", self.text[start:nxt]
                 )
-                if self._TRIVIAL.match(after) or scenery:
+                # "About 2,000 troops are being deployed, he said, most of them to Poland": an
+                # attribution set off by commas after a clause of its own is that clause's
+                aside = (
+                    re.search(r"\w,\s*$", self.text[: a.left]) is not None
+                    and len(self.text[: a.left].split()) >= 5
+                    and re.match(r"^\s*,\s*(?!that\b)", self.text[start:nxt]) is not None
+                    and not any(b.right <= a.left for b in live[:i])
+                    # (not a lead: "Over the past several days, the President pointed out,
+                    # Kyiv had concentrated ...": the claim comes after)
+                    and bool(find_triggers(self.text[: a.left]))
+                    and not find_triggers(self.text[start:nxt])
+                )
+                if self._TRIVIAL.match(after) or scenery or aside:
                     a.backward, a.content = True, (0, a.left)
                 elif re.match(r"^\s*,\s*[\"']", self.text[start:nxt]) and re.search(
                     r"[\"'],?\s*$", self.text[: a.left]
