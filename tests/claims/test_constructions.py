@@ -2304,3 +2304,10 @@ def test_an_attribution_set_off_by_commas_speaks_the_clause_before_it() -> None:
         "considerable forces close to the line of contact."
     )
     assert lead.speaker.startswith("Vladimir Putin") and lead.kind is ClaimKind.BUILD_UP
+
+
+def test_a_subject_before_the_attribution_and_its_verb_after_it_are_one_statement() -> None:
+    claim = _only("Some units, the official said, are moving closer to the border, not away.")
+    # was nothing: "are moving closer" had no subject, "Some units" no verb
+    assert (claim.kind, claim.direction) == (ClaimKind.MOVEMENT, Direction.TOWARD)
+    assert claim.speaker == "official (anonymous)"

@@ -856,6 +856,8 @@ class Sentence:
                         a.antecedent = rel.group("ante")
                     if i == 0 and self._place_lead(a.left):
                         a.prefix = (0, a.left)  # "Near Soloti, the imagery showed ...": where
+                    elif i == 0 and self._subject_lead(a.left, start, nxt):
+                        a.prefix = (0, a.left)  # "Some units, the official said, are moving"
         for i, a in enumerate(live):
             if a.backward and not a.dropped:
                 for b in live[:i]:
@@ -867,6 +869,24 @@ class Sentence:
         r"|east|west)(?:-?(?:east|west))?\s+of)\s[^\"]{0,120},\s*$",
         re.IGNORECASE,
     )
+
+    _VERB_NEXT = re.compile(
+        r"^\s*,\s*(?:are|is|were|was|have|has|had|remain\w*|continu\w*|will|would|may|might"
+        r"|could|began|begin\w*|started|start\w*)\b",
+        re.IGNORECASE,
+    )
+
+    def _subject_lead(self, pos: int, start: int, end: int) -> bool:
+        """The speaker's words' subject stands before the attribution and their verb after it:
+        "Some units, the official said, are moving closer to the border"."""
+        lead = self.text[:pos]
+        return (
+            re.search(r"\w,\s*$", lead) is not None
+            and len(lead.split()) <= 6
+            and self._VERB_NEXT.match(self.text[start:end]) is not None
+            and not find_triggers(lead)
+            and not any(s < pos for s, _, _ in self.mentions)
+        )
 
     def _place_lead(self, pos: int) -> bool:
         """The sentence opens with where the speaker's words apply ("At the Zyabrovka airfield
