@@ -2311,3 +2311,10 @@ def test_a_subject_before_the_attribution_and_its_verb_after_it_are_one_statemen
     # was nothing: "are moving closer" had no subject, "Some units" no verb
     assert (claim.kind, claim.direction) == (ClaimKind.MOVEMENT, Direction.TOWARD)
     assert claim.speaker == "official (anonymous)"
+
+
+def test_putting_a_force_at_a_figure_is_a_count() -> None:
+    claim = _only("US officials put the Russian contingent there at about 30,000 troops.")
+    assert (claim.kind, claim.quantity) == (ClaimKind.COUNT, 30000)  # was nothing ("put" only
+    # counted before "the number" or "the figure")
+    assert claim.speaker == "US officials (anonymous)"

@@ -41,7 +41,11 @@ SAY_VERBS = (
     r"|concluded|cautioned|stressed|read|estimate|assess|warn|insist|maintain|argue|allege"
     rf"|call(?:ed|s)(?=[^.;]{{0,100}}?\b(?:{DISMISSIVE})\b)"
     r"|documented|spotted|identified|tracked|geolocated"
-    r"|put\s+(?:the\s+)?(?:number|figure|total|size|strength|count)(?=\s+of\b|\s+at\b)"
+    # "put the figure at 100,000", "puts the Russian force around Ukraine at 127,000 troops"
+    r"|put(?:s|ting)?\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?(?:number|figure|total"
+    r"|size|strength|count|force|forces|grouping|presence|contingent)"
+    r"(?=[^.;]{0,80}?\bat\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|some\s+|more\s+than\s+"
+    r"|over\s+|up\s+to\s+|almost\s+|at\s+least\s+)?\d)"
     r"|pointed\s+out|points\s+out|drew\s+attention\s+to(?:\s+the\s+fact)?"
     r"|draws\s+attention\s+to(?:\s+the\s+fact)?"
 )
