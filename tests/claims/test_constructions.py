@@ -2318,3 +2318,14 @@ def test_putting_a_force_at_a_figure_is_a_count() -> None:
     assert (claim.kind, claim.quantity) == (ClaimKind.COUNT, 30000)  # was nothing ("put" only
     # counted before "the number" or "the figure")
     assert claim.speaker == "US officials (anonymous)"
+
+
+def test_strike_groups_formed_or_not_and_not_threatening_anyone() -> None:
+    none_yet = _only(
+        '"As of today, no strike group of the Russian armed forces has been formed," Reznikov said.'
+    )
+    assert (none_yet.kind, none_yet.denied_kind) == (ClaimKind.DENIAL, ClaimKind.BUILD_UP)
+    formed = _only("Reznikov said Russia had formed a strike group near Yelnya.")
+    assert formed.kind is ClaimKind.BUILD_UP  # was nothing: "strike group" was no force
+    calm = _only('"Russia is not threatening anyone," Kremlin spokesman Dmitry Peskov said.')
+    assert (calm.kind, calm.denied_kind) == (ClaimKind.DENIAL, None)  # a denial of intent

@@ -222,6 +222,10 @@ TRIGGERS: tuple[tuple[ClaimKind, bool, re.Pattern[str]], ...] = tuple(
          r"\badd(?:ed|s|ing)\s+(?!that\b)(?:[\w\"',.-]+\s+){0,4}?(?:troops|forces|soldiers|units"
          r"|battalions?"
          r"|battalion\s+tactical\s+groups|btgs|tanks|vehicles|aircraft|helicopters)\b"),
+        (ClaimKind.BUILD_UP, True,  # "has not formed a strike group", "no strike group ... formed"
+         r"\bform(?:ed|ing|s)?\s+(?:an?\s+|any\s+)?(?:offensive|strike|assault|attack)\s+"
+         r"(?:group(?:ing)?s?|forces?)\b|\b(?:offensive|strike|assault|attack)\s+group(?:ing)?s?\s+"
+         r"(?:[\w-]+\s+){0,6}?(?:has|have|had|was|were)\s+(?:yet\s+)?(?:been\s+)?formed\b"),
         (ClaimKind.BUILD_UP, True,  # "the camp had appeared in the past ten days"
          r"\b(?:camps?|tents?|field\s+hospitals?|bases?|positions|encampments?)\s+(?:\w+\s+){0,3}?"
          r"(?P<v>appeared|emerged|sprang\s+up|sprung\s+up|popped\s+up)\b"),
@@ -279,6 +283,9 @@ REASSURANCE = re.compile(
     r"|\bplanned\s+(?:long\s+ago|(?:well\s+)?in\s+advance)\b|\broutine\b|\binternal\s+(?:matter|affair)"
     r"|\bshould\s+(?:not|n't)\s+(?:worry|concern|threaten)|\bpose[sd]?\s+no\s+threat"
     r"|\b(?:not|no)\s+(?:a\s+)?threat\s+to\b"
+    # "Russia is not threatening anyone", "there will be no war"
+    r"|\bnot\s+threatening\s+(?:anyone|anybody|any\s+country|its\s+neighbou?rs)\b"
+    r"|\bthreatens?\s+no\s*(?:one|body)\b|\bthere\s+will\s+be\s+no\s+war\b"
     r"|\bnothing\s+to\s+do\s+with\b|\b(?:on|around|within|across|in)\s+(?:its|their|our)\s+own\s+"
     r"(?:territory|soil|land)\b"
     r"|\b(?:free|right|entitled)\s+to\s+(?:move|deploy|station)\b"
@@ -592,6 +599,7 @@ _MILITARY_WORDS = (
     r"|regiments?|warships|missiles?|iskanders?|infantry|paratroopers|marines"
     r"|military\s+districts?|combined\s+arms\s+army|combat\s+enablers|combat\s+power"
     r"|howitzers?|mlrs|(?:multiple\s+launch\s+)?rocket\s+(?:systems?|launchers?)"
+    r"|(?:strike|offensive|assault)\s+group(?:ing)?s?"
 )
 _SHARED_WORDS = (
     r"forces?|personnel|units?|vehicles?|equipment|aircraft|jets?|trains?|convoys?|battle\s*groups?"
