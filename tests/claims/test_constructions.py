@@ -2329,3 +2329,20 @@ def test_strike_groups_formed_or_not_and_not_threatening_anyone() -> None:
     assert formed.kind is ClaimKind.BUILD_UP  # was nothing: "strike group" was no force
     calm = _only('"Russia is not threatening anyone," Kremlin spokesman Dmitry Peskov said.')
     assert (calm.kind, calm.denied_kind) == (ClaimKind.DENIAL, None)  # a denial of intent
+
+
+def test_allied_capitals_speak_for_their_governments_unless_they_are_where_one_is() -> None:
+    warsaw = _only(
+        "Warsaw said on Monday it had sent 2,000 more soldiers to the border with Belarus."
+    )
+    assert warsaw.speaker == "Polish government"  # was nobody: the allies' capitals were unknown
+    embassy = _claims(
+        "Russia's embassy in Warsaw called the reports hysteria. "
+        '"There is no Russian build-up," it said in a statement.'
+    )
+    assert "Polish government" not in {c.speaker for c in embassy}  # "in Warsaw" is a place
+    diplomat = _only(
+        "A senior Western diplomat in Belgrade, who asked not to be named, said there was no "
+        "sign of heavy armour moving toward the boundary."
+    )
+    assert diplomat.speaker == "Western diplomat (anonymous)"  # was the Serbian government

@@ -255,6 +255,15 @@ _DELEGATE_NAMED = re.compile(
     r"|DA|DEL|VAN|VON|AL|EL)\s+)?[A-Z\u00c0-\u00de][\w'\u2019-]+){1,3})"
     r"\s*\((?P<country>[A-Z][a-z][^()]{2,40})\)\s*$"
 )
+# capitals that stand for their governments ("Warsaw said"), unless they are where one is
+_CAPITALS = frozenset(
+    [c for _, _, c in (*lx.OTHER_STATES, *lx.ALLIED_STATES)]
+    + ["Moscow", "Kyiv", "Kiev", "Minsk", "Washington", "London"]
+)
+_LOCATIVE_END = re.compile(
+    r"\b(?:in|at|from|into|near|outside|around|across|through|via|toward|towards)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _COUNTRY_SIDE = {
     "russian federation": "russia", "russia": "russia", "united states": "us",
     "united states of america": "us", "ukraine": "ukraine", "belarus": "belarus",
@@ -332,6 +341,10 @@ class Sentence:
     def _known_mentions(self) -> list[tuple[int, int, Speaker]]:
         merged: list[tuple[int, int, SpeakerEntry]] = []
         for m in speaker_mentions(self.text):
+            if self.text[m.start : m.end] in _CAPITALS and _LOCATIVE_END.search(
+                self.text[: m.start]
+            ):
+                continue  # "Russia's embassy in Warsaw said": a place, not the Polish government
             if (
                 merged
                 and merged[-1][2] is m.entry
@@ -506,6 +519,12 @@ class Sentence:
             break
         # "The official, who spoke on condition of anonymity, said": the official
         core = stripped[: appos.start()] if appos is not None else stripped
+        # "A senior Western diplomat in Belgrade, who ..., said": where the speaker is
+        core = re.sub(
+            r"\s+(?:in|at|from|based\s+in)\s+(?:the\s+)?[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)?$",
+            "",
+            core,
+        )
         for rx in (_ANAPHOR, _PRONOUN):
             if (m := rx.search(core)) is not None:
                 word = m.group("w") or m.group("one")

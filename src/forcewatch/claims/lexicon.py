@@ -555,6 +555,16 @@ OTHER_STATES: tuple[tuple[str, str, str], ...] = (
     ("Thailand", "Thai", "Bangkok"), ("Cambodia", "Cambodian", "Phnom Penh"),
     ("Vietnam", "Vietnamese", "Hanoi"), ("Philippines", "Philippine", "Manila"),
 )  # fmt: skip
+# NATO's members near the front, as speakers: "Warsaw said", "Lithuania's defence ministry"
+# (name, adjective, capital); their own forces are read from the words, as before
+ALLIED_STATES: tuple[tuple[str, str, str], ...] = (
+    ("Poland", "Polish", "Warsaw"), ("Lithuania", "Lithuanian", "Vilnius"),
+    ("Latvia", "Latvian", "Riga"), ("Estonia", "Estonian", "Tallinn"),
+    ("Romania", "Romanian", "Bucharest"), ("Germany", "German", "Berlin"),
+    ("France", "French", "Paris"), ("Slovakia", "Slovak", "Bratislava"),
+    ("Hungary", "Hungarian", "Budapest"), ("Bulgaria", "Bulgarian", "Sofia"),
+    ("Canada", "Canadian", "Ottawa"),
+)  # fmt: skip
 _OTHER_NAMES = "|".join(rf"{n}|{c}" for n, _, c in OTHER_STATES)
 _OTHER_ADJECTIVES = "|".join(rf"{a}|{n}'s" for n, a, _ in OTHER_STATES) + (
     r"|(?-i:PLA)|people's\s+liberation\s+army|(?-i:IDF)|hezbollah"

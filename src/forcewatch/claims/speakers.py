@@ -521,6 +521,27 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
     _p("Interfax", "media", "media", r"Interfax"),
     *(
         entry
+        for name, adjective, capital in lx.ALLIED_STATES
+        for entry in (
+            _p(
+                f"{adjective} Ministry of Defence",
+                "nato",
+                "body",
+                rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
+                rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
+                rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
+            ),
+            _p(
+                f"{adjective} government",
+                "nato",
+                "state",
+                rf"(?-i:{capital})(?!{_A}s)",
+                rf"(?:the\s+)?{adjective}\s+government",
+            ),
+        )
+    ),
+    *(
+        entry
         for name, adjective, capital in lx.OTHER_STATES
         for entry in (
             _p(
