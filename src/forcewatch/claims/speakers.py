@@ -51,6 +51,36 @@ def _p(
     return SpeakerEntry(canonical, side, role, tuple(patterns), military)
 
 
+def _state_entries(
+    name: str, adjective: str, capital: str, side: str, third: bool
+) -> tuple[SpeakerEntry, SpeakerEntry]:
+    """A state's defence ministry and government. For a state of another conflict (``third``)
+    its armed forces speak for the ministry ("the Israeli military said it had deployed") and
+    its name for the government; an ally's name is left to be a place ("troops in Poland")."""
+    military = (
+        rf"(?:the\s+)?(?:{adjective}|{name}{_A}s)\s+(?:military|army|armed\s+forces|navy"
+        r"|air\s+force|defen[cs]e\s+forces)"
+    )
+    return (
+        _p(
+            f"{adjective} Ministry of Defence",
+            side,
+            "body",
+            rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
+            rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
+            rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
+            *([military] if third else []),
+        ),
+        _p(
+            f"{adjective} government",
+            side,
+            "state",
+            rf"(?-i:{name}|{capital})(?!{_A}s)" if third else rf"(?-i:{capital})(?!{_A}s)",
+            rf"(?:the\s+)?{adjective}\s+government",
+        ),
+    )
+
+
 RU_MOD = "Russian Ministry of Defence"
 BY_MOD = "Belarusian Ministry of Defence"
 UA_MOD = "Ukrainian Ministry of Defence"
@@ -522,47 +552,12 @@ SPEAKERS: tuple[SpeakerEntry, ...] = (
     *(
         entry
         for name, adjective, capital in lx.ALLIED_STATES
-        for entry in (
-            _p(
-                f"{adjective} Ministry of Defence",
-                "nato",
-                "body",
-                rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
-                rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
-                rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
-            ),
-            _p(
-                f"{adjective} government",
-                "nato",
-                "state",
-                rf"(?-i:{capital})(?!{_A}s)",
-                rf"(?:the\s+)?{adjective}\s+government",
-            ),
-        )
+        for entry in _state_entries(name, adjective, capital, "nato", third=False)
     ),
     *(
         entry
         for name, adjective, capital in lx.OTHER_STATES
-        for entry in (
-            _p(
-                f"{adjective} Ministry of Defence",
-                "third",
-                "body",
-                rf"(?:{adjective}|{name}{_A}s)\s+(?:(?:national\s+)?{_DEF}\s+ministry"
-                rf"|ministry\s+of\s+(?:national\s+)?{_DEF}|MoD)",
-                rf"(?:ministry\s+of\s+(?:national\s+)?{_DEF}|{_DEF}\s+ministry)\s+of\s+{name}",
-                # its armed forces speak for it: "the Israeli military said it had deployed"
-                rf"(?:the\s+)?(?:{adjective}|{name}{_A}s)\s+(?:military|army|armed\s+forces|navy"
-                r"|air\s+force|defen[cs]e\s+forces)",
-            ),
-            _p(
-                f"{adjective} government",
-                "third",
-                "state",
-                rf"(?-i:{name}|{capital})(?!{_A}s)",
-                rf"(?:the\s+)?{adjective}\s+government",
-            ),
-        )
+        for entry in _state_entries(name, adjective, capital, "third", third=True)
     ),
 )
 
