@@ -18,6 +18,7 @@ from forcewatch.engine import client, map_unordered, scheduler_address
 from forcewatch.errors import ConfigError, ForceWatchError, ImageryError, InputError
 from forcewatch.imagery.catalog import read_scene, scan_paths
 from forcewatch.sites import (
+    GEOD,
     ReferenceLine,
     Site,
     check_side,
@@ -201,17 +202,14 @@ def ingest(
 def _where(footprint: Any, sites: Sequence[repo.StoredSite]) -> str:
     """Where a footprint lies, and how far its nearest site is: "centre 40.10N 74.20W, 7512 km
     from Klintsy"."""
-    from pyproj import Geod
-
     c = footprint.centroid
     text = (
         f"centre {abs(c.y):.2f}{'N' if c.y >= 0 else 'S'} {abs(c.x):.2f}{'E' if c.x >= 0 else 'W'}"
     )
     if not sites:
         return text
-    geod = Geod(ellps="WGS84")
     far = [
-        (geod.inv(c.x, c.y, s.site.geometry.centroid.x, s.site.geometry.centroid.y)[2], s.site.name)
+        (GEOD.inv(c.x, c.y, s.site.geometry.centroid.x, s.site.geometry.centroid.y)[2], s.site.name)
         for s in sites
     ]
     metres, name = min(far)

@@ -371,7 +371,8 @@ def _turn(
 def _speaker_label(paragraph: str) -> tuple[Speaker | None, str]:
     """A headline's "US official: Russia has added up to 7,000 troops": a known speaker
     described in lower-case words before a colon speaks the rest."""
-    m = _SPEAKER_LABEL.match(_TIMESTAMP.sub("", paragraph, count=1))
+    text = _TIMESTAMP.sub("", paragraph, count=1)
+    m = _SPEAKER_LABEL.match(text)
     if m is None:
         return None, paragraph
     label = m.group("label")
@@ -379,8 +380,7 @@ def _speaker_label(paragraph: str) -> tuple[Speaker | None, str]:
     if not found:
         return None, paragraph
     e = found[0].entry
-    rest = _TIMESTAMP.sub("", paragraph, count=1)[m.end() :]
-    return Speaker(e.canonical, label, e.role, e.side, e.military_voice), rest
+    return Speaker(e.canonical, label, e.role, e.side, e.military_voice), text[m.end() :]
 
 
 _SPEAKER_LABEL = re.compile(
